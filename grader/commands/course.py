@@ -1,0 +1,7 @@
+"""`cpin course`: placeholder until its module lands."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("course", help="(à venir)")
+    parser.set_defaults(func=lambda args: 0)

@@ -1,0 +1,7 @@
+"""`cpin images`: placeholder until its module lands."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("images", help="(à venir)")
+    parser.set_defaults(func=lambda args: 0)

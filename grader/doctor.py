@@ -1,0 +1,125 @@
+"""`cpin doctor`: one line per item (✔/⚠/✘) with a French fix hint; required items decide the exit code."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+
+from grader import tools
+from grader.config import settings
+
+KIT_CONTEXTS = ("cpin-local", "kind-cpin")
+MIN_FREE_MEMORY_GB = 3.0
+MIN_FREE_DISK_GB = 5.0
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+    required: bool = True
+
+    @property
+    def symbol(self) -> str:
+        return "✔" if self.ok else ("✘" if self.required else "⚠")
+
+
+def check_python() -> Item:
+    version = ".".join(map(str, sys.version_info[:3]))
+    return Item("Python", sys.version_info >= (3, 11), version, "installez Python ≥ 3.11")
+
+
+def check_packages() -> Item:
+    from importlib.util import find_spec
+    missing = [m for m in ("jupyterlab", "nbgrader", "ipywidgets", "kubernetes", "docker", "nbval")
+               if find_spec(m) is None]
+    return Item("Paquets Python", not missing, "tous présents" if not missing else "manquants : " + ", ".join(missing),
+                "lancez `make setup`")
+
+
+def check_docker() -> Item:
+    try:
+        import docker
+        client = docker.from_env(timeout=3)
+        info = client.version()
+        return Item("Docker", True, f"démon {info.get('Version', '?')} joignable", required=False)
+    except Exception as error:  # any failure means "not reachable": the detail says which
+        return Item("Docker", False, f"démon injoignable ({type(error).__name__})",
+                    "démarrez Docker (`sudo systemctl start docker`) ; requis pour le module 01 et le backend kind",
+                    required=False)
+
+
+def check_tools() -> list[Item]:
+    items = []
+    for row in tools.status():
+        if row.ok:
+            items.append(Item(f"outil {row.name}", True, f"{row.version} ({row.origin}) {row.path}",
+                              required=row.required))
+        else:
+            items.append(Item(f"outil {row.name}", False, f"{row.version} absent",
+                              "`cpin tools build` (hors ligne) ou `cpin tools fetch` (internet)", required=row.required))
+    return items
+
+
+def check_memory() -> Item:
+    available_kb = 0
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    available_kb = int(line.split()[1])
+    except OSError:
+        return Item("Mémoire libre", True, "inconnue (pas de /proc/meminfo)", required=False)
+    gb = available_kb / 1024 / 1024
+    return Item("Mémoire libre", gb >= MIN_FREE_MEMORY_GB, f"{gb:.1f} Go disponibles",
+                f"libérez de la mémoire : le kit et son cluster ont besoin d'environ {MIN_FREE_MEMORY_GB:.0f} Go",
+                required=False)
+
+
+def check_disk() -> Item:
+    target = settings().cache_dir
+    probe = target if target.exists() else target.parent if target.parent.exists() else os.path.expanduser("~")
+    free = shutil.disk_usage(probe).free / 1e9
+    return Item("Disque libre", free >= MIN_FREE_DISK_GB, f"{free:.1f} Go libres sous {probe}",
+                f"libérez au moins {MIN_FREE_DISK_GB:.0f} Go (outils et images)", required=False)
+
+
+def check_context() -> Item:
+    try:
+        from kubernetes import config
+        # the client reads $KUBECONFIG once at import time: pass it explicitly
+        _, current = config.list_kube_config_contexts(config_file=os.environ.get("KUBECONFIG", "~/.kube/config"))
+    except Exception:
+        return Item("Contexte kube", True, "aucun kubeconfig actif (le kit utilisera le sien)", required=False)
+    name = current.get("name", "?")
+    owned = name in KIT_CONTEXTS
+    return Item("Contexte kube", True,
+                f"{name} ({'créé par le kit' if owned else 'PAS créé par le kit : il ne sera pas touché sans --context'})",
+                required=False)
+
+
+def check_settings() -> list[Item]:
+    s = settings()
+    return [Item(f"réglage {field}", True, f"{getattr(s, field)} ({s.source_of(field)})", required=False)
+            for field in ("data_dir", "cache_dir", "backend", "learner")]
+
+
+def diagnose() -> list[Item]:
+    return [check_python(), check_packages(), check_docker(), *check_tools(), check_memory(), check_disk(),
+            check_context(), *check_settings()]
+
+
+def render(items: list[Item]) -> str:
+    lines = []
+    for item in items:
+        lines.append(f"{item.symbol} {item.name:<32} {item.detail}")
+        if not item.ok and item.hint:
+            lines.append(f"    → {item.hint}")
+    return "\n".join(lines)
+
+
+def exit_code(items: list[Item]) -> int:
+    return 1 if any(item.required and not item.ok for item in items) else 0

