@@ -143,6 +143,11 @@ def _french(error) -> str:
         return f"« {where} » doit être de type {error.validator_value} (trouvé : {type(error.instance).__name__})"
     if kind == "oneOf":
         return f"« {where} » : indiquez exactement une des variantes possibles"
+    if kind == "pattern":
+        return (f"« {where} » : {error.instance!r} n'a pas la forme attendue "
+                "(minuscules, chiffres et tirets ; chemins relatifs sans « .. »)")
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"« {where} » : {error.instance!r} hors des bornes permises ({kind} {error.validator_value})"
     if kind in ("minItems", "minProperties", "minLength"):
         return f"« {where} » ne doit pas être vide"
     if kind == "uniqueItems":
@@ -190,6 +195,8 @@ def load_file(path: Path) -> Exercise:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as error:
         raise InputError(f"{source} : lecture impossible ({error}).") from error
+    if isinstance(data, dict) and isinstance(data.get("hints"), dict):
+        data["hints"] = {str(k): v for k, v in data["hints"].items()}  # YAML reads `1:` as an int
     validate(data, source)
     directory = path.parent
     if data["id"] != directory.name or data["module"] != directory.parent.name:

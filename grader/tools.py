@@ -172,7 +172,7 @@ def build(names: list[str] | None = None, *, force: bool = False, log=print) -> 
     out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
     command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", "-ldflags", _ldflags(),
                "-o", str(out) + "/", *[t.source for t in todo]]
-    log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : 20 à 40 min sur 2 cœurs)…")
+    log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : environ 10 min sur 2 cœurs)…")
     start = time.monotonic()
     proc = subprocess.run(command, cwd=GO_MODULE_DIR, env=go_env(), capture_output=True, text=True)
     elapsed = time.monotonic() - start

@@ -1,7 +1,38 @@
-"""`cpin env`: placeholder until its module lands."""
+"""`cpin env`: environments like the platform console makes them (namespace, quota, pull secret)."""
 from __future__ import annotations
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("env", help="(à venir)")
-    parser.set_defaults(func=lambda args: 0)
+    parser = sub.add_parser("env", help="crée ou supprime un environnement (namespace <projet>-<env>)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="crée l'environnement PROJET-ENV")
+    create.add_argument("project", metavar="PROJET")
+    create.add_argument("env", metavar="ENV")
+    create.add_argument("--type", dest="env_type", choices=("dev", "prod"), required=True,
+                        help="dev : règles en avertissement ; prod : règles bloquantes")
+    delete = actions.add_parser("delete", help="supprime l'environnement PROJET-ENV et tout son contenu")
+    delete.add_argument("project", metavar="PROJET")
+    delete.add_argument("env", metavar="ENV")
+    listing = actions.add_parser("list", help="liste les environnements du kit")
+    for p in (create, delete, listing):
+        p.add_argument("--context", help="contexte kube nommé explicitement (défaut : le cluster du kit)")
+        p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from grader.cluster import envs, guard
+
+    target = guard.resolve(context=args.context)
+    with target.api_client() as api:
+        if args.action == "create":
+            env = envs.create_env(api, args.project, args.env, args.env_type)
+            print(f"✔ Environnement {env.namespace} ({env.env_type}) prêt sur {target.context} : "
+                  f"quota 4 CPU / 8 Gi, {envs.PULL_SECRET}, politiques réseau.")
+        elif args.action == "delete":
+            gone = envs.delete_env(api, args.project, args.env)
+            name = envs.namespace_name(args.project, args.env)
+            print(f"✔ Environnement {name} supprimé." if gone else f"Environnement {name} absent : rien à faire.")
+        else:
+            for env in envs.list_envs(api):
+                print(f"{env.namespace:<40} {env.env_type}")
+    return 0

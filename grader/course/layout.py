@@ -68,10 +68,24 @@ def load(root: Path | None = None) -> Course:
     return Course(root=root, course_id=course_id, exchange=exchange, db_url=db_url)
 
 
+def venv_path() -> str:
+    """PATH with this interpreter's bin first: nbgrader's Gradebook runs `alembic` from PATH."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+def open_gradebook(course: Course):
+    """nbgrader's Gradebook on the course database (a context manager)."""
+    from nbgrader.api import Gradebook
+
+    os.environ["PATH"] = venv_path() if str(Path(sys.executable).parent) not in os.environ.get("PATH", "") \
+        else os.environ["PATH"]
+    return Gradebook(course.db_url, course.course_id)
+
+
 def nbgrader(course: Course, command: str, *args: str, timeout: float | None = None) -> str:
     """Run `nbgrader COMMAND ARGS` in the course directory; its output, or ToolFailed in French."""
     argv = [sys.executable, "-m", "nbgrader", command, *args]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": venv_path()}
     try:
         done = subprocess.run(argv, cwd=course.root, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as error:

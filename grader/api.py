@@ -1,0 +1,295 @@
+"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `progress`.
+
+The flow of one check: the registry finds the exercise → each check runs (static rules on the
+learner's files, live checks in the learner's namespace through the guarded client), in parallel,
+each with its own time budget → one `Result` per (sub-)check → the attempt log (with the objects
+as they were read) → a `Report` that renders itself (`grader.feedback`).
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import html
+import io
+import logging
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import exercises as registry
+from grader.config import settings
+from grader.errors import CpinError, InputError
+from grader.results import Report, Result, Status, score
+
+HIDDEN_MESSAGES = {Status.PASSED: "Contrôle caché : réussi.", Status.WARNING: "Contrôle caché : réussi.",
+                   Status.FAILED: "Contrôle caché : non réussi.",
+                   Status.ERROR: "Contrôle caché : n'a pas pu s'exécuter."}
+REQUIREMENT_FR = {
+    "containers": "non vérifiable sur ce cluster simulé : aucun conteneur n'y tourne réellement "
+                  "(il faut le cluster kind)",
+    "docker": "non vérifiable ici : le moteur Docker ne répond pas",
+}
+
+
+# ---------------------------------------------------------------- running an exercise
+
+def _docker_available() -> bool:
+    try:
+        from grader.images import docker_client
+        docker_client(timeout=5)
+        return True
+    except Exception:  # noqa: BLE001 - no Docker, no engine module: the check is skipped, not failed
+        return False
+
+
+def _results(exercise: registry.Exercise, spec: registry.CheckSpec, outcome) -> list[Result]:
+    """Results of one check from its outcome (pure): points, French message, hidden stripping."""
+    max_points = exercise.max_points(spec)
+    if outcome.sub:
+        weights = [s[3] for s in outcome.sub]
+        out = []
+        for suffix, title, sub, weight, hint in outcome.sub:
+            single = dataclasses.replace(spec, id=f"{spec.id}/{suffix}", title=f"{spec.title} — {title}",
+                                         hint=hint or spec.hint)
+            share = registry.weighted_points(max_points, weights, weight)
+            out.append(_result(exercise, single, sub, share))
+        return out
+    return [_result(exercise, spec, outcome, max_points)]
+
+
+def _result(exercise, spec, outcome, max_points: float) -> Result:
+    status = outcome.status
+    if status in (Status.PASSED, Status.WARNING):
+        message = spec.ok_message or outcome.detail
+        if status is Status.WARNING and spec.ok_message and outcome.detail:
+            message += f" ({outcome.detail})"
+    elif status is Status.FAILED:
+        message = " — ".join(m for m in (spec.ko_message, outcome.detail) if m)
+    else:
+        message = outcome.detail
+    hint = spec.hint if status in (Status.FAILED, Status.WARNING, Status.ERROR) else ""
+    evidence = outcome.evidence
+    if spec.hidden and status is not Status.SKIPPED:
+        message, hint, evidence = HIDDEN_MESSAGES[status], "", None
+    return Result(check_id=spec.id, title=spec.title, status=status, max_points=max_points, message=message,
+                  hint=hint, evidence=evidence, hidden=spec.hidden, skill=exercise.skill)
+
+
+def run(exercise: registry.Exercise, *, learner: str | None = None, work_dir: Path | None = None,
+        kube=None, capabilities: dict | None = None) -> tuple[Report, dict]:
+    """Run every check of `exercise`; (report, evidence: the objects as they were read)."""
+    from grader.checks import registry as checks
+    from grader.checks.base import CheckContext, Outcome, wait_until
+
+    learner = learner or settings().learner
+    work_dir = Path(work_dir or Path.cwd())
+    evidence: dict = {}
+    live = [c for c in exercise.checks if c.type not in checks.OFFLINE]
+    if live and kube is None:
+        from grader.checks._kube import connect
+        kube, capabilities = connect(evidence=evidence)
+    elif kube is not None:
+        kube.evidence = evidence
+    capabilities = dict(capabilities or {})
+    if any("docker" in c.requires for c in exercise.checks):
+        capabilities["docker"] = _docker_available()
+    base = CheckContext(kube=kube, namespace=exercise.namespace(learner), work_dir=work_dir, exercise_id=exercise.id,
+                        learner_files=exercise.learner_files, rules=exercise.rules,
+                        capabilities=frozenset(k for k, v in capabilities.items() if v), evidence=evidence)
+
+    def one(spec: registry.CheckSpec):
+        missing = [r for r in spec.requires if r not in base.capabilities]
+        if missing:
+            return Outcome.skip(REQUIREMENT_FR.get(missing[0], f"non vérifiable ici ({missing[0]})"))
+        ctx = dataclasses.replace(base, deadline=time.monotonic() + spec.timeout)
+        fn = checks.get(spec.type)
+        try:
+            return wait_until(lambda: fn(ctx, spec.params), timeout=spec.timeout, retries=spec.retries)
+        except Exception as error:  # noqa: BLE001 - one broken check must not sink the others
+            return Outcome(Status.ERROR, f"erreur interne du contrôle ({type(error).__name__}) ; "
+                                         "signalez-la au formateur", final=True)
+
+    with ThreadPoolExecutor(max_workers=min(4, len(exercise.checks))) as pool:
+        outcomes = list(pool.map(one, exercise.checks))
+    results = [r for spec, outcome in zip(exercise.checks, outcomes) for r in _results(exercise, spec, outcome)]
+    return Report(exercise.id, exercise.title, tuple(results)), evidence
+
+
+def scaled(report: Report, exercise_points: float) -> float:
+    """The grade on the exercise's scale: earned share of what could be checked (pure)."""
+    earned, possible = score(list(report.results))
+    if possible <= 0:
+        return 0.0
+    return round(min(exercise_points, max(0.0, exercise_points * earned / possible)), 2)
+
+
+def _record(exercise: registry.Exercise, report: Report, evidence: dict, learner: str, mode: str) -> None:
+    from grader import progress as log
+    log.append(learner=learner, exercise=exercise.id, module=exercise.module, skill=exercise.skill, mode=mode,
+               score=scaled(report, exercise.points), exercise_points=exercise.points, points=report.points,
+               max_points=report.max_points, results=[r.to_dict() for r in report.results], evidence=evidence)
+
+
+# ---------------------------------------------------------------- notebook API
+
+def check(exercise_id: str, *, work_dir: str | Path | None = None) -> Report:
+    """Run the exercise's checks, log the attempt, and return the report (a checklist in a notebook)."""
+    exercise = registry.get(exercise_id)
+    learner = settings().learner
+    report, evidence = run(exercise, learner=learner, work_dir=Path(work_dir) if work_dir else None)
+    _record(exercise, report, evidence, learner, "check")
+    return report
+
+
+@contextlib.contextmanager
+def _silenced():
+    """No warning, no log line, nothing on stderr (nbgrader gives 0 to a cell that writes to stderr)."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
+def grade(exercise_id: str, *, work_dir: str | Path | None = None) -> float:
+    """The points for nbgrader's partial credit: a bare float in [0, points]; silent; 0.0 on any failure."""
+    with _silenced():
+        try:
+            exercise = registry.get(exercise_id)
+            learner = settings().learner
+            report, evidence = run(exercise, learner=learner, work_dir=Path(work_dir) if work_dir else None)
+        except Exception:  # noqa: BLE001 - a grade cell must yield a number, never a traceback
+            return 0.0
+        try:
+            _record(exercise, report, evidence, learner, "grade")
+        except Exception:  # noqa: BLE001 - the grade stands even if the log cannot be written
+            pass
+        return float(scaled(report, exercise.points))
+
+
+@dataclass(frozen=True)
+class Hint:
+    exercise_id: str
+    level: int
+    text: str
+    more: bool  # a further level exists
+
+    def __repr__(self) -> str:
+        tail = f"\n(indice suivant : hint(\"{self.exercise_id}\", {self.level + 1}))" if self.more else ""
+        return f"Indice {self.level} : {self.text}{tail}"
+
+    def _repr_html_(self) -> str:
+        tail = (f"<div style='color:#777;font-size:90%'>Indice suivant : "
+                f"<code>hint(\"{html.escape(self.exercise_id)}\", {self.level + 1})</code></div>") if self.more else ""
+        return (f"<div style='border-left:4px solid #1565c0;padding:4px 10px;font-family:sans-serif'>"
+                f"<b>Indice {self.level}</b><div>{html.escape(self.text)}</div>{tail}</div>")
+
+
+def hint(exercise_id: str, level: int = 1) -> Hint:
+    """The exercise's hint of the given level (1: a nudge, 2: closer to the answer)."""
+    exercise = registry.get(exercise_id)
+    if not exercise.hints:
+        raise InputError(f"L'exercice « {exercise_id} » n'a pas d'indice.")
+    if level not in exercise.hints:
+        raise InputError(f"Pas d'indice de niveau {level} pour « {exercise_id} ».",
+                         hint_fr=f"Niveaux disponibles : {', '.join(map(str, sorted(exercise.hints)))}.")
+    return Hint(exercise_id, level, exercise.hints[level], level + 1 in exercise.hints)
+
+
+@dataclass(frozen=True)
+class Applied:
+    namespace: str
+    objects: tuple[dict, ...]
+
+    @property
+    def warnings(self) -> list[str]:
+        """French texts of the server's warnings (platform policies first-hand)."""
+        return [w for o in self.objects for w in o["avertissements"]]
+
+    def __repr__(self) -> str:
+        lines = [f"Appliqué dans « {self.namespace} » :"]
+        for o in self.objects:
+            lines.append(f"  ✔ {o['objet']}")
+            lines.extend(f"    ⚠ {w}" for w in o["avertissements"])
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        items = "".join(
+            f"<li><span style='color:#2e7d32'>✔</span> {html.escape(o['objet'])}"
+            + "".join(f"<div style='color:#ef6c00;margin-left:20px'>⚠ {html.escape(w)}</div>"
+                      for w in o["avertissements"]) + "</li>" for o in self.objects)
+        return (f"<div style='font-family:sans-serif'>Appliqué dans « {html.escape(self.namespace)} » :"
+                f"<ul style='list-style:none;padding-left:8px'>{items}</ul></div>")
+
+
+def _target(exercise: str | None, namespace: str | None) -> tuple[str, registry.Exercise | None]:
+    if exercise:
+        found = registry.get(exercise)
+        return found.namespace(settings().learner), found
+    if namespace:
+        return namespace, None
+    raise InputError("Indiquez l'exercice : apply(\"fichier.yaml\", exercise=\"identifiant\").")
+
+
+def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: str | None = None) -> Applied:
+    """Server-side apply of a file or YAML text into the learner's namespace; keeps policy warnings."""
+    from grader.checks._kube import connect, ensure_namespace
+    from grader.checks.kube import apply_objects, load_documents
+    target, _ = _target(exercise, namespace)
+    _, objects = load_documents(path_or_text, base=Path.cwd())
+    kube, _caps = connect()
+    ensure_namespace(kube, target)
+    return Applied(target, tuple(apply_objects(kube, objects, target)))
+
+
+@dataclass(frozen=True)
+class ResetDone:
+    exercise_id: str
+    namespace: str
+    deleted: tuple[str, ...]
+    applied: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (f"Exercice « {self.exercise_id} » remis à zéro dans « {self.namespace} » : "
+                f"{len(self.deleted)} objet(s) supprimé(s), {len(self.applied)} objet(s) de départ appliqué(s).")
+
+    def _repr_html_(self) -> str:
+        return f"<div style='font-family:sans-serif'>↺ {html.escape(repr(self))}</div>"
+
+
+def reset(exercise_id: str, *, timeout: float = 60.0, work_dir: str | Path | None = None) -> ResetDone:
+    """Put the exercise's namespace back to its starting state.
+
+    Deletes the objects of `reset.delete` and `setup.delete`, and those declared in the learner's
+    files and in the setup manifests; waits until they are gone; then applies the setup manifests.
+    Other exercises' objects in the same namespace are left alone.
+    """
+    from grader.checks._kube import connect, delete_refs, ensure_namespace
+    from grader.checks.kube import apply_objects, load_documents
+    exercise = registry.get(exercise_id)
+    namespace = exercise.namespace(settings().learner)
+    kube, _caps = connect()
+    ensure_namespace(kube, namespace)
+    refs = [(r.kind, r.apiVersion, r.name, r.labelSelector) for r in (*exercise.reset.delete, *exercise.setup.delete)]
+    base = Path(work_dir or Path.cwd())
+    setup_objects = [o for path in exercise.setup.apply for o in load_documents(path)[1]]
+    for rel in exercise.learner_files:
+        try:
+            refs += [(o["kind"], o["apiVersion"], o["metadata"]["name"], "") for o in load_documents(base / rel)[1]]
+        except CpinError:
+            continue  # a missing or broken learner file declares nothing to delete
+    refs += [(o["kind"], o["apiVersion"], o["metadata"]["name"], "") for o in setup_objects]
+    deleted = delete_refs(kube, namespace, refs, timeout=timeout)
+    applied = apply_objects(kube, setup_objects, namespace) if setup_objects else []
+    return ResetDone(exercise.id, namespace, tuple(deleted), tuple(a["objet"] for a in applied))
+
+
+def progress(learner: str | None = None, *, history: bool = True):
+    """Progress per skill of the skills matrix, and the attempt history (a chart in a notebook)."""
+    from grader import progress as log
+    return log.overview(learner, history=history)

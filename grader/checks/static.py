@@ -1,0 +1,87 @@
+"""Checks that wrap other engines: the static linter (`grader.rules`) and the Docker image check.
+
+Both expand into sub-checks (`Outcome.sub`), one per platform rule, so that each broken rule
+costs its share of the check's points and shows its own ✔ ✘ ⚠ line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.checks.base import CheckContext, Outcome
+from grader.errors import InputError
+from grader.results import Status
+
+
+def _rule_outcome(problems: list, rule_id: str) -> Outcome:
+    mine = [p for p in problems if p.rule == rule_id]
+    errors = [p for p in mine if p.severity == "error"]
+    warnings = [p for p in mine if p.severity == "warning"]
+    evidence = [{"fichier": p.file, "ligne": p.line, "objet": p.object, "message": p.message} for p in mine] or None
+    if errors:
+        return Outcome(Status.FAILED, " ; ".join(f"{p.file}: {p.message}" for p in errors[:3]) +
+                       (f" (+{len(errors) - 3})" if len(errors) > 3 else ""), evidence, final=True)
+    if warnings:
+        return Outcome(Status.WARNING, " ; ".join(f"{p.file}: {p.message}" for p in warnings[:3]), evidence)
+    return Outcome.ok("règle respectée")
+
+
+def _hint_of(problems: list, rule_id: str) -> str:
+    return next((p.hint for p in problems if p.rule == rule_id and p.hint), "")
+
+
+def expand(problems: list, rule_ids: list[str]) -> Outcome:
+    """One sub-check per rule in `rule_ids`; with no list, one verdict over all errors."""
+    if not rule_ids:
+        errors = [p for p in problems if p.severity == "error"]
+        evidence = [p.to_dict() for p in problems] or None
+        if errors:
+            return Outcome.fail(f"{len(errors)} erreur(s) : " + " ; ".join(f"{p.file}: {p.message}" for p in errors[:3]),
+                                evidence, final=True)
+        warnings = [p for p in problems if p.severity == "warning"]
+        if warnings:
+            return Outcome(Status.WARNING, f"{len(warnings)} avertissement(s)", evidence)
+        return Outcome.ok("aucune erreur", evidence)
+    subs = tuple((rule_id, f"Règle {rule_id}", _rule_outcome(problems, rule_id), 1.0, _hint_of(problems, rule_id))
+                 for rule_id in rule_ids)
+    worst = min((s[2].status for s in subs), key=_rank)
+    return Outcome(worst, "", None, final=True, sub=subs)
+
+
+def lint(ctx: CheckContext, params: dict) -> Outcome:
+    """The learner's files through `grader.rules.lint_paths`; points per rule of the exercise."""
+    from grader import rules as engine
+    files = ctx.files(params.get("files"))
+    if not files:
+        raise InputError("Contrôle « lint » sans fichier : indiquez params.files ou learnerFiles.")
+    missing = [str(f.relative_to(ctx.work_dir)) for f in files if not f.exists()]
+    if missing:
+        return Outcome.fail(f"fichier(s) introuvable(s) : {', '.join(missing)}", final=True)
+    problems = engine.lint_paths([str(f) for f in files], env_type=params.get("envType", "dev"))
+    unusable = [p for p in problems if p.rule == "input-unusable"]
+    if unusable:
+        return Outcome.fail(f"fichier illisible : {unusable[0].file}: {unusable[0].message}", final=True)
+    return expand(list(problems), list(params.get("rules") or ctx.rules))
+
+
+def docker(ctx: CheckContext, params: dict) -> Outcome:
+    """`grader.checks.docker.check_image` on the learner's Dockerfile: one sub-check per result."""
+    from grader import images
+    from grader.checks import docker as engine
+    context = ctx.work_dir / params.get("context", ".")
+    dockerfile = params.get("dockerfile", "Dockerfile")
+    if not (context / dockerfile).is_file():
+        return Outcome.fail(f"Dockerfile introuvable : {Path(params.get('context', '.')) / dockerfile}", final=True)
+    build_args = images.build_args(ctx.exercise_id) if ctx.exercise_id in images.load_mapping().exercises else None
+    options = {key: params[name] for name, key in (
+        ("target", "target"), ("port", "port"), ("healthPath", "health_path"), ("tmpfs", "tmpfs"), ("env", "env"),
+        ("maxSizeMb", "max_size_mb"), ("requiredLabels", "required_labels"), ("startTimeout", "start_timeout"))
+        if name in params}
+    results = engine.check_image(context, dockerfile=dockerfile, build_args=build_args, **options)
+    subs = tuple((r.check_id.split(".", 1)[-1], r.title, Outcome(r.status, r.message, r.evidence, final=True), 1.0,
+                  r.hint) for r in results)
+    worst = min((s[2].status for s in subs), key=_rank, default=Status.PASSED)
+    return Outcome(worst, "", None, final=True, sub=subs)
+
+
+def _rank(status: Status) -> int:
+    return {Status.ERROR: 0, Status.FAILED: 0, Status.WARNING: 1}.get(status, 2)

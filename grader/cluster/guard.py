@@ -1,0 +1,121 @@
+"""The context guard: every kit operation resolves its target here, first.
+
+The kit talks only to clusters it created itself (the kubeconfig files it wrote under its data
+dir: contexts `cpin-local`, `kind-cpin`) or to a context the user named explicitly (`--context`,
+or `cpin cluster up --backend existing --context …`, which records that choice). `$KUBECONFIG`
+and `~/.kube/config` are never followed implicitly: a current-context found there is refused.
+The result is an explicit `ApiClient` bound to one file and one context — never a default client.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.cluster import kubeconfig as kc
+from grader.cluster.base import read_active
+from grader.config import settings
+from grader.errors import BackendUnavailable, ContextRefused, InputError
+
+# backend -> (kubeconfig file relative to the data dir, context the kit wrote in it)
+KIT_KUBECONFIGS = {"local": ("local/kubeconfig", "cpin-local"), "kind": ("kind/kubeconfig", "kind-cpin")}
+EXISTING_RECORD = "existing/target.json"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where kit operations go: one kubeconfig file, one context, optionally one namespace."""
+    backend: str            # local | kind | existing | explicit
+    kubeconfig: Path
+    context: str
+    namespace: str | None = None
+
+    def api_client(self):
+        return kc.api_client(self.kubeconfig, self.context)
+
+
+def kit_targets(data_dir: Path | None = None) -> dict[str, Target]:
+    """The targets the kit created (or was explicitly given) in this data dir, by backend."""
+    data_dir = data_dir or settings().data_dir
+    found: dict[str, Target] = {}
+    for backend, (relative, context) in KIT_KUBECONFIGS.items():
+        path = data_dir / relative
+        if path.is_file() and context in kc.context_names(path):
+            found[backend] = Target(backend, path, context)
+    record = data_dir / EXISTING_RECORD
+    if record.is_file():
+        data = json.loads(record.read_text())
+        found["existing"] = Target("existing", Path(data["kubeconfig"]), data["context"], data.get("namespace"))
+    return found
+
+
+def default_kubeconfig() -> Path | None:
+    """The file kubectl would read first ($KUBECONFIG, else ~/.kube/config), if it exists."""
+    first = (os.environ.get("KUBECONFIG") or "").split(os.pathsep)[0]
+    path = Path(first).expanduser() if first else Path("~/.kube/config").expanduser()
+    return path if path.is_file() else None
+
+
+def _current_context(path: Path) -> str | None:
+    try:
+        return kc.load(path).get("current-context") or None
+    except (OSError, ValueError):
+        return None
+
+
+def _refuse(context: str, path: Path) -> ContextRefused:
+    return ContextRefused(
+        f"Le contexte « {context} » (fichier {path}) n'a pas été créé par le kit : "
+        "je ne lis ni n'écris rien dans ce cluster sans votre accord explicite.",
+        hint_fr="Démarrez le cluster du kit avec `cpin cluster up`, ou nommez ce contexte vous-même : "
+                f"`--context {context}` (cluster partagé : `cpin cluster up --backend existing "
+                f"--context {context} --namespace <ns>`).")
+
+
+def resolve(*, context: str | None = None, kubeconfig: Path | str | None = None,
+            data_dir: Path | None = None) -> Target:
+    """The target of a kit operation, or ContextRefused / BackendUnavailable in French.
+
+    - `context` given: the user named it, so it is allowed (looked up in `kubeconfig`, else in the
+      kit's own files, else in $KUBECONFIG / ~/.kube/config);
+    - `kubeconfig` given alone: only a file the kit wrote is accepted;
+    - nothing given: the backend `cpin cluster up` started, then any kit target; else refusal.
+    """
+    data_dir = data_dir or settings().data_dir
+    own = kit_targets(data_dir)
+    path = Path(kubeconfig).expanduser() if kubeconfig else None
+    if context:
+        for target in own.values():
+            if target.context == context and (path is None or path.resolve() == target.kubeconfig.resolve()):
+                return target
+        path = path or default_kubeconfig()
+        if path is None or not path.is_file():
+            raise InputError(f"Contexte « {context} » introuvable : aucun fichier kubeconfig.",
+                             hint_fr="Indiquez le fichier avec --kubeconfig.")
+        if context not in kc.context_names(path):
+            raise InputError(f"Contexte « {context} » absent de {path}.",
+                             hint_fr="`kubectl config get-contexts` liste les contextes disponibles.")
+        return Target("explicit", path, context)
+    if path is not None:
+        for target in own.values():
+            if path.resolve() == target.kubeconfig.resolve() and _current_context(path) == target.context:
+                return target
+        raise _refuse(_current_context(path) or "(aucun)", path)
+    active = read_active(data_dir)
+    if active and active in own:
+        return own[active]
+    for backend in ("local", "kind", "existing"):
+        if backend in own:
+            return own[backend]
+    foreign = default_kubeconfig()
+    if foreign is not None and _current_context(foreign):
+        raise _refuse(_current_context(foreign), foreign)
+    raise BackendUnavailable("Aucun cluster du kit n'est démarré.",
+                             hint_fr="Lancez `cpin cluster up` (ou `make cluster`).")
+
+
+def api_client(*, context: str | None = None, kubeconfig: Path | str | None = None,
+               data_dir: Path | None = None):
+    """An ApiClient for the resolved target: the one way kit code gets a cluster client."""
+    return resolve(context=context, kubeconfig=kubeconfig, data_dir=data_dir).api_client()

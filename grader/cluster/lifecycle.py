@@ -1,0 +1,101 @@
+"""`cluster up/down/status/reset` as library functions (the CLI only parses and prints).
+
+`up` picks the backend (auto: kind when it can run here, else local, saying why), starts it,
+records it as the kit's active cluster, then installs the platform's policies on it.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from grader.cluster import base, policies
+from grader.cluster.base import Backend, ClusterStatus, UpResult
+from grader.config import settings
+from grader.errors import ApiFailure
+
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def choose(name: str = "auto", *, data_dir: Path | None = None, log: Log = _quiet, **options) -> Backend:
+    """The backend to start. `auto` prefers kind and falls back to local with a French note."""
+    if name != "auto":
+        return base.get(name, data_dir=data_dir, **options)
+    kind_options = {k: v for k, v in options.items() if k in ("image", "registry_mirror")}
+    kind = base.get("kind", data_dir=data_dir, **kind_options)
+    availability = kind.available()
+    if availability:
+        return kind
+    log(f"kind est indisponible : {availability.reason_fr}. Je démarre à la place le cluster local "
+        "simulé (vrai API server, nœuds simulés, aucun conteneur réel).")
+    return base.get("local", data_dir=data_dir)
+
+
+def up(name: str | None = None, *, data_dir: Path | None = None, log: Log = _quiet,
+       install_policies: bool = True, **options) -> UpResult:
+    data_dir = data_dir or settings().data_dir
+    name = name or settings().backend
+    start = time.monotonic()
+    active = base.read_active(data_dir)
+    if name == "auto" and active:
+        name = active                       # auto keeps the cluster the kit already runs
+    backend = choose(name, data_dir=data_dir, log=log, **options)
+    if active and active != backend.name:
+        other = base.get(active, data_dir=data_dir)
+        if other.status().running:
+            log(f"Le cluster « {active} » du kit tourne déjà : `cpin cluster down` d'abord pour changer.")
+            return UpResult(other, time.monotonic() - start, ("déjà démarré",))
+    backend.up()
+    base.write_active(data_dir, backend.name)
+    notes: list[str] = []
+    if install_policies:
+        from grader.cluster import kubeconfig as kc
+        with kc.api_client(backend.kubeconfig(), backend.context) as api:
+            try:
+                installed = policies.install(api, wait=30.0 if backend.name != "existing" else 0)
+                notes.append(f"{len(installed)} politiques de la plateforme installées "
+                             "(avertissement en dev, refus en prod).")
+            except ApiFailure as error:
+                if backend.name != "existing":
+                    raise
+                notes.append("Politiques non installées sur le cluster partagé "
+                             f"({error.message_fr}) : elles relèvent de ses administrateurs.")
+    return UpResult(backend, time.monotonic() - start, tuple(notes))
+
+
+def active_backend(data_dir: Path | None = None) -> Backend | None:
+    data_dir = data_dir or settings().data_dir
+    name = base.read_active(data_dir)
+    return base.get(name, data_dir=data_dir) if name else None
+
+
+def down(name: str | None = None, *, data_dir: Path | None = None) -> str | None:
+    """Stop the kit's cluster (the active one unless `name` is given); its name, or None."""
+    data_dir = data_dir or settings().data_dir
+    name = name or base.read_active(data_dir)
+    if name is None:
+        # Nothing recorded: still clean a local cluster whose record was lost.
+        name = "local"
+    base.get(name, data_dir=data_dir).down()
+    if base.read_active(data_dir) == name:
+        base.clear_active(data_dir)
+    return name
+
+
+def status(name: str | None = None, *, data_dir: Path | None = None) -> ClusterStatus:
+    data_dir = data_dir or settings().data_dir
+    name = name or base.read_active(data_dir) or "local"
+    return base.get(name, data_dir=data_dir).status()
+
+
+def reset(name: str | None = None, *, data_dir: Path | None = None, log: Log = _quiet, **options) -> UpResult:
+    """Down then up: a fresh, empty cluster of the same backend."""
+    data_dir = data_dir or settings().data_dir
+    name = name or base.read_active(data_dir) or settings().backend
+    if name != "existing":
+        down(None if name == "auto" else name, data_dir=data_dir)
+    return up(name, data_dir=data_dir, log=log, **options)

@@ -1,0 +1,358 @@
+"""The `local` backend: a real control plane as local processes, with simulated nodes.
+
+etcd + kube-apiserver + kube-controller-manager + kube-scheduler + kwok run on 127.0.0.1 with
+random free ports, detached (pidfiles and logs under the data dir), so they outlive `cpin` and a
+notebook kernel can use them. kwok turns Node objects into Ready nodes and Pods into Running (Job
+pods into Succeeded): Deployments, Services with endpoints, Jobs, quotas, RBAC and admission are
+upstream code. No container ever runs (capability `containers` is False).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from grader.cluster import kubeconfig as kc
+from grader.cluster.base import Availability, ClusterStatus, Component
+from grader.cluster.pki import Pki, write_pki
+from grader.cluster.processes import Proc, free_port
+from grader.config import settings
+from grader.errors import BackendUnavailable, ToolMissing
+
+CONTEXT = "cpin-local"
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+API_ONLY = ("etcd", "kube-apiserver")
+SERVICE_CIDR = "10.96.0.0/16"
+POD_CIDR = "10.244.0.0/16"
+NODE_CAPACITY = {"cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "50Gi"}
+KWOK_NODE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
+
+
+@dataclass(frozen=True)
+class Ports:
+    etcd: int
+    etcd_peer: int
+    apiserver: int
+    controller_manager: int
+    scheduler: int
+    kwok: int
+
+    @classmethod
+    def pick(cls) -> Ports:
+        ports: set[int] = set()
+        while len(ports) < 6:
+            ports.add(free_port())
+        return cls(*sorted(ports))
+
+    def of(self, component: str) -> int:
+        return {"etcd": self.etcd, "kube-apiserver": self.apiserver,
+                "kube-controller-manager": self.controller_manager, "kube-scheduler": self.scheduler,
+                "kwok": self.kwok}[component]
+
+
+def commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> dict[str, list[str]]:
+    """The command line of every component (pure: paths and ports in, argv out)."""
+    kubeconfigs = root / "kubeconfigs"
+    cert, key = pki.serving
+    loop = "127.0.0.1"
+    return {
+        "etcd": [
+            str(bins["etcd"]), "--name=cpin", f"--data-dir={root / 'etcd'}",
+            f"--listen-client-urls=http://{loop}:{ports.etcd}",
+            f"--advertise-client-urls=http://{loop}:{ports.etcd}",
+            f"--listen-peer-urls=http://{loop}:{ports.etcd_peer}",
+            f"--initial-advertise-peer-urls=http://{loop}:{ports.etcd_peer}",
+            f"--initial-cluster=cpin=http://{loop}:{ports.etcd_peer}",
+            "--unsafe-no-fsync=true", "--auto-compaction-retention=1",
+            "--quota-backend-bytes=2147483648", "--log-level=warn",
+        ],
+        "kube-apiserver": [
+            str(bins["kube-apiserver"]),
+            f"--etcd-servers=http://{loop}:{ports.etcd}",
+            f"--bind-address={loop}", f"--advertise-address={loop}", f"--secure-port={ports.apiserver}",
+            f"--tls-cert-file={cert}", f"--tls-private-key-file={key}",
+            f"--client-ca-file={pki.ca}",
+            f"--service-account-key-file={pki.sa_pub}",
+            f"--service-account-signing-key-file={pki.sa_key}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--authorization-mode=RBAC",
+            # The defaults already hold ServiceAccount, ResourceQuota, LimitRanger and
+            # ValidatingAdmissionPolicy; named here so that the set is visible.
+            "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota,"
+            "ValidatingAdmissionPolicy",
+            "--allow-privileged=true", "--profiling=false", "--endpoint-reconciler-type=none",
+            "--event-ttl=30m",
+        ],
+        "kube-controller-manager": [
+            str(bins["kube-controller-manager"]),
+            *_component_auth(kubeconfigs / "controller-manager.kubeconfig"),
+            f"--bind-address={loop}", f"--secure-port={ports.controller_manager}",
+            "--leader-elect=false", "--use-service-account-credentials=true",
+            f"--service-account-private-key-file={pki.sa_key}", f"--root-ca-file={pki.ca}",
+            f"--cluster-signing-cert-file={pki.ca}", f"--cluster-signing-key-file={pki.ca_key}",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--node-monitor-grace-period=2m", "--kube-api-qps=100", "--kube-api-burst=200",
+            "--profiling=false",
+        ],
+        "kube-scheduler": [
+            str(bins["kube-scheduler"]),
+            *_component_auth(kubeconfigs / "scheduler.kubeconfig"),
+            f"--bind-address={loop}", f"--secure-port={ports.scheduler}",
+            "--leader-elect=false", "--kube-api-qps=100", "--kube-api-burst=200", "--profiling=false",
+        ],
+        "kwok": [
+            str(bins["kwok"]),
+            f"--kubeconfig={kubeconfigs / 'kwok.kubeconfig'}", f"--config={STAGES_FILE}",
+            "--manage-all-nodes=false",
+            f"--manage-nodes-with-annotation-selector={'='.join(KWOK_NODE_ANNOTATION)}",
+            f"--cidr={POD_CIDR}", f"--node-ip={loop}",
+            f"--server-address={loop}:{ports.kwok}", "--node-lease-duration-seconds=40",
+        ],
+    }
+
+
+def _component_auth(path: Path) -> list[str]:
+    return [f"--kubeconfig={path}", f"--authentication-kubeconfig={path}",
+            f"--authorization-kubeconfig={path}",
+            "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics"]
+
+
+STAGES_FILE = Path(__file__).with_name("kwok-stages.yaml")
+
+
+def node_manifest(name: str) -> dict:
+    """A simulated node with the capacity of a small real worker."""
+    return {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {KWOK_NODE_ANNOTATION[0]: KWOK_NODE_ANNOTATION[1], "node.alpha.kubernetes.io/ttl": "0"},
+            "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                       "kubernetes.io/arch": "amd64", "node-role.kubernetes.io/worker": "",
+                       "type": "kwok"},
+        },
+        "spec": {},
+        "status": {"allocatable": dict(NODE_CAPACITY), "capacity": dict(NODE_CAPACITY),
+                   "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
+                                "kubeletVersion": "fake", "kubeProxyVersion": "fake",
+                                "containerRuntimeVersion": "kwok", "kernelVersion": "simulé",
+                                "osImage": "kwok", "bootID": "", "machineID": "", "systemUUID": ""}},
+    }
+
+
+def _child_env() -> dict[str, str]:
+    """The components' environment: never the user's kubeconfig nor kwok settings."""
+    return {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("KWOK_")}
+
+
+class LocalBackend:
+    name = "local"
+    capabilities = {"containers": False, "dns": False, "network-policy": False, "ingress": False,
+                    "image-load": False}
+
+    def __init__(self, *, data_dir: Path | None = None, context: str = CONTEXT, nodes: int = 2,
+                 components: tuple[str, ...] = COMPONENTS, timeout: float = 90.0,
+                 extra_apiserver_args: tuple[str, ...] = ()):
+        self.root = (data_dir or settings().data_dir) / "local"
+        self.context = context
+        self.nodes = nodes
+        self.components = components
+        self.timeout = timeout
+        self.extra_apiserver_args = tuple(extra_apiserver_args)   # e.g. an audit log in tests
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def state_file(self) -> Path:
+        return self.root / "state.json"
+
+    def kubeconfig(self) -> Path:
+        return self.root / "kubeconfig"
+
+    def _proc(self, component: str) -> Proc:
+        return Proc(component, self.root)
+
+    def _state(self) -> dict | None:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _binaries(self) -> dict[str, Path]:
+        from grader import tools
+        return {name: tools.find(name) for name in self.components}
+
+    # ------------------------------------------------------------------ interface
+    def available(self) -> Availability:
+        try:
+            self._binaries()
+        except ToolMissing as error:
+            return Availability(False, error.message_fr)
+        return Availability(True)
+
+    def up(self) -> None:
+        state = self._state()
+        if state is not None:
+            alive = [c for c in state["components"] if self._proc(c).alive()]
+            if len(alive) == len(state["components"]):
+                return
+            if alive:
+                dead = sorted(set(state["components"]) - set(alive))
+                raise BackendUnavailable(
+                    f"Le cluster local est à moitié arrêté ({', '.join(dead)} ne tourne plus).",
+                    hint_fr="`cpin cluster status` montre les journaux ; `cpin cluster reset` repart de zéro.")
+            shutil.rmtree(self.root)          # stale leftovers of a machine reboot
+        bins = self._binaries()
+        try:
+            self._start(bins)
+        except BaseException:
+            self._stop_all()
+            raise
+
+    def down(self) -> None:
+        self._stop_all()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def status(self) -> ClusterStatus:
+        state = self._state()
+        if state is None:
+            return ClusterStatus(self.name, self.context, None, False,
+                                 notes=("Aucun cluster local : `cpin cluster up` le démarre.",))
+        ports = Ports(**state["ports"])
+        pki = Pki(self.root / "pki")
+        components = []
+        for name in state["components"]:
+            proc = self._proc(name)
+            port = ports.of(name)
+            if not proc.alive():
+                components.append(Component(name, "planté", proc.pid, port, False,
+                                            detail=proc.log_tail(8) or f"journal vide : {proc.log}"))
+                continue
+            healthy, detail = _health(name, port, pki)
+            components.append(Component(name, "en marche", proc.pid, port, healthy, proc.rss_bytes(), detail))
+        running = all(c.state == "en marche" for c in components)
+        return ClusterStatus(self.name, self.context, self.kubeconfig(), running, tuple(components),
+                             notes=(f"Données et journaux : {self.root}",))
+
+    # ------------------------------------------------------------------ internals
+    def _start(self, bins: dict[str, Path]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        pki = write_pki(self.root / "pki")
+        ports = Ports.pick()
+        server = f"https://127.0.0.1:{ports.apiserver}"
+        kc.write(self.kubeconfig(), kc.render(server=server, context=self.context, ca=pki.ca,
+                                              cert=pki.client("admin")[0], key=pki.client("admin")[1]))
+        for name in ("controller-manager", "scheduler", "kwok"):
+            cert, key = pki.client(name)
+            kc.write(self.root / "kubeconfigs" / f"{name}.kubeconfig",
+                     kc.render(server=server, context=name, ca=pki.ca, cert=cert, key=key))
+        argv = commands(self.root, bins, ports, pki)
+        argv["kube-apiserver"] += self.extra_apiserver_args
+        self.state_file.write_text(json.dumps({"ports": asdict(ports), "components": list(self.components),
+                                               "context": self.context, "server": server,
+                                               "started": time.time()}, indent=2))
+        env = _child_env()
+        deadline = time.monotonic() + self.timeout
+        self._proc("etcd").start(argv["etcd"], env=env)
+        self._wait_healthy("etcd", ports, pki, deadline)
+        self._proc("kube-apiserver").start(argv["kube-apiserver"], env=env)
+        self._wait_healthy("kube-apiserver", ports, pki, deadline)
+        for name in self.components[2:]:
+            self._proc(name).start(argv[name], env=env)
+        if "kwok" in self.components:
+            self._add_nodes()
+        self._wait_ready(deadline)
+
+    def _wait_healthy(self, name: str, ports: Ports, pki: Pki, deadline: float) -> None:
+        proc = self._proc(name)
+        detail = ""
+        while time.monotonic() < deadline:
+            if not proc.alive():
+                raise BackendUnavailable(f"{name} s'est arrêté au démarrage.",
+                                         hint_fr=f"Journal : {proc.log}\n{proc.log_tail(15)}")
+            healthy, detail = _health(name, ports.of(name), pki)
+            if healthy:
+                return
+            time.sleep(0.1)
+        raise BackendUnavailable(f"{name} ne répond pas après {self.timeout:.0f} s ({detail}).",
+                                 hint_fr=f"Journal : {proc.log}")
+
+    def _client(self):
+        return kc.api_client(self.kubeconfig(), self.context)
+
+    def _add_nodes(self) -> None:
+        from kubernetes import client
+
+        with self._client() as api:
+            core = client.CoreV1Api(api)
+            for i in range(1, self.nodes + 1):
+                core.create_node(node_manifest(f"cpin-worker-{i}"))
+
+    def _wait_ready(self, deadline: float) -> None:
+        """Ready for kubectl: the default ServiceAccount exists and every node is Ready."""
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+
+        waiting = "le compte de service default"
+        with self._client() as api:
+            core = client.CoreV1Api(api)
+            while time.monotonic() < deadline:
+                for name in self.components:
+                    proc = self._proc(name)
+                    if not proc.alive():
+                        raise BackendUnavailable(f"{name} s'est arrêté au démarrage.",
+                                                 hint_fr=f"Journal : {proc.log}\n{proc.log_tail(15)}")
+                try:
+                    if "kube-controller-manager" in self.components:
+                        core.read_namespaced_service_account("default", "default")
+                    if "kwok" in self.components:
+                        waiting = "les nœuds simulés"
+                        nodes = core.list_node().items
+                        if len(nodes) < self.nodes or not all(_node_ready(n) for n in nodes):
+                            raise LookupError
+                    return
+                except (ApiException, LookupError):
+                    time.sleep(0.2)
+        raise BackendUnavailable(f"Le cluster local n'est pas prêt après {self.timeout:.0f} s "
+                                 f"(en attente de {waiting}).",
+                                 hint_fr=f"Journaux : {self.root / 'logs'}")
+
+    def _stop_all(self) -> None:
+        for name in reversed(COMPONENTS):
+            self._proc(name).stop()
+
+
+def _node_ready(node) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+
+
+def _health(component: str, port: int, pki: Pki) -> tuple[bool, str]:
+    """(healthy, detail) from the component's own health endpoint."""
+    if component == "etcd":
+        url, context = f"http://127.0.0.1:{port}/health", None
+    elif component == "kwok":
+        url, context = f"http://127.0.0.1:{port}/healthz", None
+    elif component == "kube-apiserver":
+        url = f"https://127.0.0.1:{port}/readyz"
+        context = ssl.create_default_context(cafile=str(pki.ca))
+        context.load_cert_chain(*map(str, pki.client("admin")))
+    else:
+        url = f"https://127.0.0.1:{port}/healthz"
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE    # self-signed serving cert generated by the component
+    try:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
+            body = response.read(200).decode(errors="replace")
+            if component == "etcd":
+                return json.loads(body).get("health") == "true", body
+            return response.status == 200, body.strip()
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return False, str(getattr(error, "reason", error))
+

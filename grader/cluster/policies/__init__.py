@@ -1,0 +1,100 @@
+"""The platform's cluster policies as ValidatingAdmissionPolicy objects (CEL, French messages).
+
+Each `<name>.yaml` holds one policy and its two bindings: `Warn`+`Audit` in namespaces labelled
+`cpin.dev/env-type: dev`, `Deny` in those labelled `prod` — the platform's Kyverno Audit/Enforce
+split. `install` applies them all; `cluster up` calls it on every backend.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from grader.errors import ApiFailure
+
+POLICY_DIR = Path(__file__).parent
+ENV_TYPE_LABEL = "cpin.dev/env-type"
+ACTIONS = {"dev": ["Warn", "Audit"], "prod": ["Deny"]}
+PROBE_NAMESPACE = "cpin-system"
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str          # metadata.name of the ValidatingAdmissionPolicy
+    ref: str           # row of the rule table (cpin-reference.md §3.2)
+    file: Path
+    objects: tuple[dict, ...]
+
+    @property
+    def policy(self) -> dict:
+        return self.objects[0]
+
+    @property
+    def bindings(self) -> tuple[dict, ...]:
+        return self.objects[1:]
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(v["message"] for v in self.policy["spec"]["validations"])
+
+
+def load() -> list[Policy]:
+    """Every policy of this folder, sorted by file name."""
+    policies = []
+    for file in sorted(POLICY_DIR.glob("*.yaml")):
+        objects = tuple(d for d in yaml.safe_load_all(file.read_text()) if d)
+        vap = objects[0]
+        policies.append(Policy(vap["metadata"]["name"], vap["metadata"]["labels"]["cpin.dev/rule-ref"],
+                               file, objects))
+    return policies
+
+
+def get(name: str) -> Policy:
+    for policy in load():
+        if policy.name == name or policy.file.stem == name:
+            return policy
+    raise KeyError(name)
+
+
+def install(api_client, *, wait: float = 15.0) -> list[str]:
+    """Apply every policy and binding; with `wait`, return once the API server enforces them."""
+    from grader.checks._kube import Kube
+
+    kube = Kube(api_client)
+    names = []
+    try:
+        for policy in load():
+            for obj in policy.objects:
+                kube.apply(obj, None)
+            names.append(policy.name)
+    except ApiFailure as error:
+        raise ApiFailure(f"Installation des politiques de la plateforme impossible : {error.message_fr}",
+                         status=error.status,
+                         hint_fr="Il faut les droits cluster-admin pour installer des "
+                                 "ValidatingAdmissionPolicy.") from error
+    if wait:
+        wait_enforced(kube, timeout=wait)
+    return names
+
+
+def wait_enforced(kube, *, timeout: float = 15.0) -> None:
+    """Block until a known-bad object is denied in a prod-type namespace (the policies are live)."""
+    kube.apply({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": PROBE_NAMESPACE,
+                             "labels": {ENV_TYPE_LABEL: "prod", "app.kubernetes.io/managed-by": "cpin"}}}, None)
+    probe = {"apiVersion": "v1", "kind": "ConfigMap",
+             "metadata": {"name": "cpin-policy-probe", "namespace": PROBE_NAMESPACE},
+             "data": {"password": "sonde"}}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            kube.apply(probe, PROBE_NAMESPACE, dry_run=True)
+        except ApiFailure as error:
+            if error.status in (403, 422):
+                return
+            raise
+        time.sleep(0.2)
+    raise ApiFailure(f"Les politiques installées ne sont pas appliquées après {timeout:.0f} s.",
+                     hint_fr="Vérifiez que l'API server active ValidatingAdmissionPolicy (Kubernetes ≥ 1.30).")

@@ -1,0 +1,346 @@
+"""Isolated, parallel, resumable autograde whose scores land in nbgrader's gradebook.
+
+Per submission, in a worker process: copy the files to a fresh directory, fence namespaces for it
+(if a cluster is used), then for each notebook run the steps `sanitize → execute → score`, each a
+function `(ctx) -> None` on a `NotebookContext`. The main process alone writes the autograded
+notebooks, the gradebook and a grading record (which makes the run resumable); a failure becomes an
+`error` outcome and never sinks the batch. Namespaces are deleted after each submission.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from grader.course import evidence, execute, fence as fencing, sanitize, scoring
+from grader.course.layout import Course
+from grader.errors import CpinError, InputError
+
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Options:
+    workers: int = 2
+    cell_timeout: float = 120.0      # seconds per cell
+    budget: float = 600.0            # seconds per notebook
+    force: bool = False
+    from_evidence: bool = False
+    admin: fencing.Admin | None = None   # a cluster to fence namespaces on; None: no cluster access
+    context: str = "cpin-local"          # context name in the fenced kubeconfig (what the kit expects)
+
+
+@dataclass(frozen=True)
+class NotebookPaths:
+    name: str
+    source: Path
+    release: Path
+
+
+@dataclass(frozen=True)
+class Job:
+    assignment: str
+    student: str
+    submission: Path
+    notebooks: tuple[NotebookPaths, ...]
+    fingerprint: str
+    options: Options
+
+
+@dataclass
+class NotebookContext:
+    """What the steps of one notebook share (no string-keyed state)."""
+    name: str
+    submitted_text: str | None
+    ref: sanitize.Reference
+    sandbox: execute.Sandbox
+    options: Options
+    submission: Path                 # the collected files, untouched by the learner's code
+    nb: nbformat.NotebookNode | None = None
+    execution: execute.Execution | None = None
+    scores: list[scoring.CellScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    assignment: str
+    student: str
+    status: str                      # ok | timeout | error | skipped
+    seconds: float = 0.0
+    score: float = 0.0
+    max_score: float = 0.0
+    notebooks: dict[str, str] = field(default_factory=dict)          # name → autograded notebook JSON
+    scores: dict[str, list[dict]] = field(default_factory=dict)      # name → CellScore dicts
+    unchanged: dict[str, list[str]] = field(default_factory=dict)    # name → untouched answer cells
+    rows: list[dict] = field(default_factory=list)                   # per-check rows
+    notes: list[str] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    mode: str = "live"
+
+
+# --------------------------------------------------------------------------- steps of one notebook
+def step_sanitize(ctx: NotebookContext) -> None:
+    if ctx.submitted_text is None:
+        ctx.notes.append(f"{ctx.name}.ipynb absent de la copie : note zéro")
+        ctx.nb = None
+        return
+    try:
+        submitted = sanitize.read_submission(ctx.submitted_text)
+    except Exception as error:  # noqa: BLE001 - unreadable JSON is the learner's fault, scored zero
+        ctx.notes.append(f"{ctx.name}.ipynb illisible ({type(error).__name__}) : note zéro")
+        ctx.nb = None
+        return
+    result = sanitize.sanitize(submitted, ctx.ref)
+    ctx.nb = result.nb
+    ctx.notes.extend(result.notes)
+
+
+def step_execute(ctx: NotebookContext) -> None:
+    if ctx.nb is None:
+        return
+    ctx.execution = execute.run(ctx.nb, ctx.sandbox, cell_timeout=ctx.options.cell_timeout,
+                                budget=ctx.options.budget,
+                                kernel_name=(ctx.ref.kernelspec or {}).get("name") or "python3")
+    if ctx.execution.timed_out:
+        ctx.notes.append(f"{ctx.name}.ipynb : temps maximal ({ctx.options.budget:.0f} s) dépassé")
+    if ctx.execution.died:
+        ctx.notes.append(f"{ctx.name}.ipynb : le noyau s'est arrêté pendant l'exécution")
+
+
+def step_score(ctx: NotebookContext) -> None:
+    if ctx.nb is None:
+        ctx.scores = scoring.cell_scores(nbformat.v4.new_notebook(), ctx.ref, completed=set(), failed=set())
+        return
+    ctx.scores = scoring.cell_scores(ctx.nb, ctx.ref, completed=ctx.execution.completed,
+                                     failed=ctx.execution.failed, interrupted=ctx.execution.interrupted)
+
+
+def step_evidence(ctx: NotebookContext) -> None:
+    """With --from-evidence: cells that call `grade(id)` score from the shipped attempt log."""
+    if not ctx.options.from_evidence or ctx.nb is None:
+        return
+    log = evidence.shipped_log(ctx.submission)
+    best = evidence.best_attempts(log) if log else {}
+    updated = []
+    for cell in ctx.scores:
+        exercise = ctx.ref.exercise(cell.grade_id)
+        if exercise is None:
+            updated.append(cell)
+            continue
+        attempt = best.get(exercise)
+        if attempt is None:
+            updated.append(scoring.CellScore(cell.grade_id, 0.0, cell.max_score, "aucune trace dans le journal"))
+            continue
+        share = attempt.points / attempt.max_points if attempt.max_points else 0.0
+        updated.append(scoring.CellScore(cell.grade_id, round(share * cell.max_score, 4), cell.max_score,
+                                         f"d'après la tentative du {attempt.when}"))
+    ctx.scores = updated
+
+
+STEPS: tuple[Callable[[NotebookContext], None], ...] = (step_sanitize, step_execute, step_score, step_evidence)
+
+
+# --------------------------------------------------------------------------- one submission (worker)
+def learner_id(student: str) -> str:
+    return f"g-{student}"
+
+
+def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
+    """The namespaces a learner's exercises of this module use (the registry's naming), default first."""
+    from grader import exercises
+
+    default = exercises.Exercise(id=assignment, module=assignment, title="", skill="", points=1, checks=(),
+                                 directory=Path(".")).namespace(learner)
+    names = [default]
+    try:
+        for ex in exercises.all_exercises():
+            if ex.module == assignment and ex.namespace(learner) not in names:
+                names.append(ex.namespace(learner))
+    except CpinError:
+        pass
+    return tuple(names)
+
+
+def grade_submission(job: Job) -> Outcome:
+    """Grade one submission in its own directory, environment and namespaces."""
+    start = time.monotonic()
+    outcome = Outcome(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
+                      mode="evidence" if job.options.from_evidence else "live")
+    work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{job.student}-"))
+    fence = None
+    try:
+        shutil.copytree(job.submission, work / "copie", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        data_dir = work / "donnees"
+        data_dir.mkdir()
+        learner = learner_id(job.student)
+        env = {"CPIN_LEARNER": learner, "CPIN_DATA": str(data_dir)}
+        if job.options.admin is not None and not job.options.from_evidence:
+            namespaces = namespaces_for(learner, job.assignment)
+            kubeconfig = data_dir / "local" / "kubeconfig"
+            fence = fencing.open_fence(job.options.admin, learner, namespaces, kubeconfig,
+                                       context=job.options.context, assignment=job.assignment)
+            outcome.namespaces = list(namespaces)
+            env.update({"KUBECONFIG": str(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
+        sandbox = execute.Sandbox(workdir=work / "copie", env=env)
+        for paths in job.notebooks:
+            submitted = job.submission / f"{paths.name}.ipynb"
+            ref = sanitize.reference(nbformat.read(paths.source, as_version=4),
+                                     nbformat.read(paths.release, as_version=4))
+            ctx = NotebookContext(name=paths.name, ref=ref, sandbox=sandbox, options=job.options, submission=job.submission,
+                                  submitted_text=submitted.read_text(errors="replace") if submitted.is_file() else None)
+            for step in STEPS:
+                step(ctx)
+            reports = evidence.reports(data_dir)
+            outcome.rows += [r.to_dict() for r in scoring.check_rows(job.student, job.assignment, ref,
+                                                                     ctx.scores, reports)]
+            outcome.scores[paths.name] = [asdict(s) for s in ctx.scores]
+            outcome.unchanged[paths.name] = _unchanged_answers(ctx.nb) if ctx.nb is not None else []
+            if ctx.nb is not None:
+                outcome.notebooks[paths.name] = nbformat.writes(ctx.nb)
+            outcome.notes += ctx.notes
+            if ctx.execution is not None and ctx.execution.timed_out:
+                outcome.status = "timeout"
+    except CpinError as error:
+        outcome.status = "error"
+        outcome.notes.append(error.message_fr)
+    except Exception as error:  # noqa: BLE001 - one broken submission never sinks the batch
+        outcome.status = "error"
+        outcome.notes.append(f"erreur interne : {type(error).__name__}: {error}")
+    finally:
+        if fence is not None:
+            fencing.close(fence)
+        shutil.rmtree(work, ignore_errors=True)
+    outcome.score = round(sum(c["score"] or 0.0 for cells in outcome.scores.values() for c in cells), 4)
+    outcome.max_score = round(sum(c["max_score"] for cells in outcome.scores.values() for c in cells), 4)
+    outcome.seconds = round(time.monotonic() - start, 3)
+    return outcome
+
+
+def _unchanged_answers(nb) -> list[str]:
+    from nbgrader.utils import compute_checksum
+
+    out = []
+    for cell in nb.cells:
+        meta = sanitize.nbgrader_meta(cell)
+        if meta.get("solution") and meta.get("checksum") == compute_checksum(cell):
+            out.append(meta["grade_id"])
+    return out
+
+
+# --------------------------------------------------------------------------- the batch (main process)
+def fingerprint(submission: Path, notebooks: tuple[NotebookPaths, ...], mode: str) -> str:
+    digest = hashlib.sha256(f"v{RECORD_VERSION}:{mode}".encode())
+    for path in sorted(p for p in submission.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(submission)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for paths in notebooks:
+        digest.update(paths.source.read_bytes())
+    return digest.hexdigest()
+
+
+def record_path(course: Course, assignment: str, student: str) -> Path:
+    return course.cpin_dir() / "grading" / assignment / f"{student}.json"
+
+
+def read_record(course: Course, assignment: str, student: str) -> dict | None:
+    try:
+        return json.loads(record_path(course, assignment, student).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def persist(course: Course, outcome: Outcome) -> None:
+    """Autograded notebooks + gradebook + grading record, in that order (the record marks it done)."""
+    from grader.course import gradebook
+
+    submission = course.step("submitted") / outcome.student / outcome.assignment
+    target = course.step("autograded") / outcome.student / outcome.assignment
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(submission, target, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    for name, text in outcome.notebooks.items():
+        (target / f"{name}.ipynb").write_text(text)
+    scores = {name: [scoring.CellScore(**c) for c in cells] for name, cells in outcome.scores.items()}
+    gradebook.save(course, outcome.assignment, outcome.student, scores,
+                   {k: set(v) for k, v in outcome.unchanged.items()}, gradebook.read_timestamp(submission))
+    path = record_path(course, outcome.assignment, outcome.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {k: v for k, v in asdict(outcome).items() if k != "notebooks"}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1))
+    os.replace(tmp, path)
+
+
+def plan(course: Course, assignment: str, students: list[str] | None, options: Options) -> tuple[list[Job], list[Outcome]]:
+    """Jobs to run, and the submissions skipped because already graded (same files, same mode)."""
+    sources = course.source_notebooks(assignment)
+    notebooks = tuple(NotebookPaths(p.stem, p, course.step("release") / assignment / p.name) for p in sources)
+    missing = [str(n.release) for n in notebooks if not n.release.is_file()]
+    if missing:
+        raise InputError(f"Version élève absente : {', '.join(missing)}.", hint_fr="Lancez `cpin course generate`.")
+    available = course.students(assignment)
+    chosen = students or available
+    unknown = sorted(set(chosen) - set(available))
+    if unknown:
+        raise InputError(f"Pas de copie de {', '.join(unknown)} pour « {assignment} ».",
+                         hint_fr="Lancez `cpin course collect` ou vérifiez submitted/<étudiant>/<devoir>/.")
+    mode = "evidence" if options.from_evidence else "live"
+    jobs, skipped = [], []
+    for student in chosen:
+        submission = course.step("submitted") / student / assignment
+        fp = fingerprint(submission, notebooks, mode)
+        record = read_record(course, assignment, student)
+        if record and record.get("fingerprint") == fp and record.get("status") != "error" and not options.force:
+            skipped.append(Outcome(assignment, student, "skipped", score=record.get("score", 0.0),
+                                   max_score=record.get("max_score", 0.0), fingerprint=fp, mode=mode))
+            continue
+        jobs.append(Job(assignment, student, submission, notebooks, fp, options))
+    return jobs, skipped
+
+
+def grade(course: Course, assignment: str, *, students: list[str] | None = None, options: Options = Options(),
+          progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
+    """Grade every (or the named) submission(s) of `assignment`; returns one outcome per submission."""
+    jobs, outcomes = plan(course, assignment, students, options)
+    total = len(jobs) + len(outcomes)
+    done = len(outcomes)
+    for outcome in outcomes:
+        if progress:
+            progress(outcomes.index(outcome) + 1, total, outcome)
+    if not jobs:
+        return outcomes
+    if options.admin is not None and not options.from_evidence:
+        fencing.sweep(options.admin, assignment)
+    pool = ProcessPoolExecutor(max_workers=max(1, options.workers))
+    try:
+        futures = {pool.submit(grade_submission, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # noqa: BLE001 - a worker that died is one error, not a crash
+                outcome = Outcome(job.assignment, job.student, "error", notes=[f"le processus de notation "
+                                                                               f"s'est arrêté : {error}"])
+            if outcome.status != "error":
+                persist(course, outcome)
+            outcomes.append(outcome)
+            done += 1
+            if progress:
+                progress(done, total, outcome)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    order = {s: i for i, s in enumerate(students or course.students(assignment))}
+    return sorted(outcomes, key=lambda o: order.get(o.student, 0))

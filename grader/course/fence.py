@@ -1,0 +1,123 @@
+"""One set of namespaces and an RBAC-restricted kubeconfig per submission being graded.
+
+The grader (admin) creates the submission's namespaces, a ServiceAccount and a RoleBinding to the
+built-in `admin` ClusterRole in each of them, nothing cluster-wide, then asks a short-lived token for it.
+The submission's kernel only gets a kubeconfig with that token: it can do anything in its namespaces
+and nothing anywhere else (other namespaces, cluster-scoped objects). `close` deletes the namespaces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import ApiFailure
+
+SERVICE_ACCOUNT = "cpin-grader"
+GRADING_LABEL = "cpin.gouv.fr/grading"
+ASSIGNMENT_LABEL = "cpin.gouv.fr/assignment"
+
+
+@dataclass(frozen=True)
+class Admin:
+    """How the grader reaches the cluster with full rights."""
+    kubeconfig: Path
+    context: str
+
+
+@dataclass(frozen=True)
+class Fence:
+    admin: Admin
+    learner: str
+    namespaces: tuple[str, ...]
+    kubeconfig: Path          # the submission's restricted kubeconfig
+
+
+def _api(admin: Admin):
+    from grader.cluster import kubeconfig as kc
+    return kc.api_client(admin.kubeconfig, admin.context)
+
+
+def _ignore_conflict(call, *args, **kwargs):
+    from kubernetes.client.exceptions import ApiException
+    try:
+        return call(*args, **kwargs)
+    except ApiException as error:
+        if error.status != 409:
+            raise
+
+
+def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconfig: Path, *,
+               context: str, assignment: str, token_seconds: int = 3600) -> Fence:
+    """Create the namespaces and the fenced identity; write the submission's kubeconfig."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    from grader.cluster import kubeconfig as kc
+
+    if not namespaces:
+        raise ValueError("a fence needs at least one namespace")
+    home = namespaces[0]
+    try:
+        with _api(admin) as api:
+            core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
+            for ns in namespaces:
+                _ignore_conflict(core.create_namespace, {"metadata": {"name": ns, "labels": {
+                    GRADING_LABEL: "true", ASSIGNMENT_LABEL: assignment[:63],
+                    "cpin.gouv.fr/learner": learner[:63]}}})
+            _ignore_conflict(core.create_namespaced_service_account, home,
+                             {"metadata": {"name": SERVICE_ACCOUNT}})
+            for ns in namespaces:
+                _ignore_conflict(rbac.create_namespaced_role_binding, ns, {
+                    "metadata": {"name": SERVICE_ACCOUNT},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+                    "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": home}]})
+            token = core.create_namespaced_service_account_token(SERVICE_ACCOUNT, home, {
+                "spec": {"expirationSeconds": token_seconds}}).status.token
+    except ApiException as error:
+        raise ApiFailure(f"Impossible de préparer les espaces de noms de notation ({error.reason}).",
+                         status=error.status) from error
+    admin_config = kc.load(admin.kubeconfig)
+    ctx = next(c["context"] for c in admin_config["contexts"] if c["name"] == admin.context)
+    cluster = next(c["cluster"] for c in admin_config["clusters"] if c["name"] == ctx["cluster"])
+    kc.write(kubeconfig, {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": context, "cluster": cluster}],
+        "users": [{"name": f"{context}-{SERVICE_ACCOUNT}", "user": {"token": token}}],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": f"{context}-{SERVICE_ACCOUNT}",
+                                                   "namespace": home}}],
+        "current-context": context, "preferences": {}})
+    return Fence(admin=admin, learner=learner, namespaces=tuple(namespaces), kubeconfig=kubeconfig)
+
+
+def close(fence: Fence) -> None:
+    """Delete the submission's namespaces (everything in them goes too); never raises."""
+    from kubernetes import client
+
+    try:
+        with _api(fence.admin) as api:
+            core = client.CoreV1Api(api)
+            for ns in fence.namespaces:
+                try:
+                    core.delete_namespace(ns, propagation_policy="Background")
+                except Exception:  # noqa: BLE001 - already gone, or the cluster went away
+                    pass
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def leftovers(admin: Admin, assignment: str) -> list[str]:
+    """Grading namespaces of `assignment` still present (an interrupted run)."""
+    from kubernetes import client
+
+    with _api(admin) as api:
+        items = client.CoreV1Api(api).list_namespace(
+            label_selector=f"{GRADING_LABEL}=true,{ASSIGNMENT_LABEL}={assignment}").items
+    return [ns.metadata.name for ns in items if not ns.metadata.deletion_timestamp]
+
+
+def sweep(admin: Admin, assignment: str) -> list[str]:
+    """Delete what an interrupted run of `assignment` left behind; the names deleted."""
+    names = leftovers(admin, assignment)
+    if names:
+        close(Fence(admin=admin, learner="", namespaces=tuple(names), kubeconfig=Path()))
+    return names

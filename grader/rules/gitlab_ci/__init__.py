@@ -1,0 +1,1 @@
+"""Rules on the DSO chain's CI file `.gitlab-ci-dso.yml`."""

@@ -1,0 +1,1 @@
+"""Rules about the inputs themselves: files the engine cannot use, empty files."""

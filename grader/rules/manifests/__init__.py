@@ -1,0 +1,1 @@
+"""Rules on Kubernetes manifests (plain files, `kind: List`, or the output of `helm template`)."""

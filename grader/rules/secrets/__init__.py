@@ -1,0 +1,1 @@
+"""Rules on secrets: plain Secrets, SopsSecret, VaultStaticSecret, literal passwords."""
