@@ -243,6 +243,12 @@ def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: s
     target, _ = _target(exercise, namespace)
     _, objects = load_documents(path_or_text, base=Path.cwd())
     kube, _caps = connect()
+    if exercise is None:
+        existing = kube.get("Namespace", target)
+        labels = ((existing or {}).get("metadata") or {}).get("labels") or {}
+        if existing is not None and labels.get("app.kubernetes.io/managed-by") != "cpin":
+            raise InputError(f"L'espace de noms « {target} » n'a pas été créé par le kit : je n'y écris rien.",
+                             hint_fr="Utilisez apply(..., exercise=\"identifiant\").")
     ensure_namespace(kube, target)
     return Applied(target, tuple(apply_objects(kube, objects, target)))
 

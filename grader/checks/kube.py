@@ -126,7 +126,7 @@ def object_matches(ctx: CheckContext, params: dict) -> Outcome:
         return Outcome.ok(f"{kind} « {name} » absent, comme attendu") if obj is None else \
             Outcome.fail(f"{kind} « {name} » existe encore")
     if obj is None:
-        return Outcome.fail(f"{kind} « {name} » introuvable dans l'espace de noms « {ctx.namespace} »")
+        return Outcome.fail(f"{kind} « {name} » introuvable dans l'espace de noms « {ctx.namespace} »", final=True)
     expect = params.get("expect") or {}
     wrong = [(path, lookup(obj, path)) for path, want in expect.items() if not matches(lookup(obj, path), want)]
     evidence = _summary(obj, expect)
@@ -147,7 +147,7 @@ def rollout_complete(ctx: CheckContext, params: dict) -> Outcome:
     kind, name = params["kind"], params["name"]
     obj = ctx.kube.get(kind, name, ctx.namespace)
     if obj is None:
-        return Outcome.fail(f"{kind} « {name} » introuvable dans « {ctx.namespace} »")
+        return Outcome.fail(f"{kind} « {name} » introuvable dans « {ctx.namespace} »", final=True)
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     generation = obj["metadata"].get("generation", 0)
     observed = status.get("observedGeneration", 0)
@@ -258,7 +258,7 @@ def events_explain(ctx: CheckContext, params: dict) -> Outcome:
     kind, name = params["kind"], params["name"]
     causes = set(params.get("causes") or _CAUSE_FR)
     if ctx.kube.get(kind, name, ctx.namespace) is None:
-        return Outcome.fail(f"{kind} « {name} » introuvable dans « {ctx.namespace} »")
+        return Outcome.fail(f"{kind} « {name} » introuvable dans « {ctx.namespace} »", final=True)
     found = [(c, text) for c, text in explain(ctx.kube, ctx.namespace, kind, name) if c in causes]
     evidence = {"objet": f"{kind}/{name}", "causes": [text for _, text in found]}
     if params["expect"] == "absent":
@@ -284,7 +284,7 @@ def service_endpoints(ctx: CheckContext, params: dict) -> Outcome:
     name = params["name"]
     service = ctx.kube.get("Service", name, ctx.namespace)
     if service is None:
-        return Outcome.fail(f"Service « {name} » introuvable dans « {ctx.namespace} »")
+        return Outcome.fail(f"Service « {name} » introuvable dans « {ctx.namespace} »", final=True)
     spec = service.get("spec") or {}
     selector = spec.get("selector") or {}
     ports = spec.get("ports") or []
@@ -300,7 +300,12 @@ def service_endpoints(ctx: CheckContext, params: dict) -> Outcome:
         others = {p["metadata"]["name"]: p["metadata"].get("labels") or {}
                   for p in ctx.kube.list("Pod", ctx.namespace, record=False)}
         evidence["pods présents"] = others
-        return Outcome.fail(f"aucun pod ne porte les étiquettes {_selector_text(selector)}", evidence)
+        coming = [w for kind in ("Deployment", "StatefulSet", "DaemonSet")
+                  for w in ctx.kube.list(kind, ctx.namespace, record=False)
+                  if selector.items() <= ((((w.get("spec") or {}).get("template") or {}).get("metadata") or {})
+                                          .get("labels") or {}).items()]
+        return Outcome.fail(f"aucun pod ne porte les étiquettes {_selector_text(selector)}", evidence,
+                            final=not coming)  # no workload will ever make such pods
     for port in ports:
         target = port.get("targetPort", port.get("port"))
         declared = _container_ports(pods[0])
@@ -331,7 +336,7 @@ def ingress_routes(ctx: CheckContext, params: dict) -> Outcome:
     host, path, port = params.get("host"), params.get("path"), params.get("port")
     ingress = ctx.kube.get("Ingress", name, ctx.namespace)
     if ingress is None:
-        return Outcome.fail(f"Ingress « {name} » introuvable dans « {ctx.namespace} »")
+        return Outcome.fail(f"Ingress « {name} » introuvable dans « {ctx.namespace} »", final=True)
     routes = []
     spec = ingress.get("spec") or {}
     if spec.get("defaultBackend"):
@@ -357,7 +362,7 @@ def ingress_routes(ctx: CheckContext, params: dict) -> Outcome:
         return Outcome.fail(f"la route vise le port {backend_port}, pas {port}", evidence, final=True)
     service = ctx.kube.get("Service", service_name, ctx.namespace)
     if service is None:
-        return Outcome.fail(f"le Service « {service_name} » visé par l'Ingress n'existe pas", evidence)
+        return Outcome.fail(f"le Service « {service_name} » visé par l'Ingress n'existe pas", evidence, final=True)
     service_ports = (service.get("spec") or {}).get("ports") or []
     if not any(backend_port in (p.get("port"), p.get("name")) for p in service_ports):
         return Outcome.fail(f"le Service « {service_name} » n'expose pas le port {backend_port}", evidence, final=True)
@@ -399,7 +404,7 @@ def refs_exist(ctx: CheckContext, params: dict) -> Outcome:
     kind, name = params["kind"], params["name"]
     obj = ctx.kube.get(kind, name, ctx.namespace)
     if obj is None:
-        return Outcome.fail(f"{kind} « {name} » introuvable dans « {ctx.namespace} »")
+        return Outcome.fail(f"{kind} « {name} » introuvable dans « {ctx.namespace} »", final=True)
     pod_spec = (((obj.get("spec") or {}).get("template") or {}).get("spec")) or {}
     refs = [r for r in references(pod_spec) if not r[3]]
     missing = []
@@ -435,7 +440,7 @@ def rbac_allows(ctx: CheckContext, params: dict) -> Outcome:
                               "spec": {"user": user, "groups": groups, "resourceAttributes": attributes}})
     allowed = bool((review.get("status") or {}).get("allowed"))
     action = f"« {params['verb']} » sur « {params['resource']}" + (f"/{params['subresource']}" if params.get(
-        "subresource") else "") + "»"
+        "subresource") else "") + " »"
     evidence = {"sujet": user, "action": action, "autorisé": allowed,
                 "raison": (review.get("status") or {}).get("reason", "")}
     if allowed == params["allowed"]:
@@ -448,7 +453,9 @@ def rbac_allows(ctx: CheckContext, params: dict) -> Outcome:
 def quota_usage(ctx: CheckContext, params: dict) -> Outcome:
     if params.get("name"):
         quota = ctx.kube.get("ResourceQuota", params["name"], ctx.namespace)
-        quotas = [quota] if quota else []
+        if quota is None:
+            return Outcome.fail(f"ResourceQuota « {params['name']} » introuvable dans « {ctx.namespace} »", final=True)
+        quotas = [quota]
     else:
         quotas = ctx.kube.list("ResourceQuota", ctx.namespace)
     if not quotas:
@@ -579,7 +586,7 @@ def http_get(ctx: CheckContext, params: dict) -> Outcome:
     """GET through a port-forward to a ready pod behind the Service (needs real containers)."""
     service = ctx.kube.get("Service", params["service"], ctx.namespace)
     if service is None:
-        return Outcome.fail(f"Service « {params['service']} » introuvable")
+        return Outcome.fail(f"Service « {params['service']} » introuvable", final=True)
     selector = (service.get("spec") or {}).get("selector") or {}
     pods = [p for p in ctx.kube.list("Pod", ctx.namespace, label_selector=_selector_text(selector))
             if any(c.get("type") == "Ready" and c.get("status") == "True"

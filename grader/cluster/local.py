@@ -57,7 +57,12 @@ class Ports:
 
 
 def commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> dict[str, list[str]]:
-    """The command line of every component (pure: paths and ports in, argv out)."""
+    """The command line of each component found in `bins` (pure: paths and ports in, argv out)."""
+    every = _all_commands(root, {name: bins.get(name, Path(name)) for name in COMPONENTS}, ports, pki)
+    return {name: argv for name, argv in every.items() if name in bins}
+
+
+def _all_commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> dict[str, list[str]]:
     kubeconfigs = root / "kubeconfigs"
     cert, key = pki.serving
     loop = "127.0.0.1"
@@ -209,11 +214,22 @@ class LocalBackend:
                     hint_fr="`cpin cluster status` montre les journaux ; `cpin cluster reset` repart de zéro.")
             shutil.rmtree(self.root)          # stale leftovers of a machine reboot
         bins = self._binaries()
-        try:
-            self._start(bins)
-        except BaseException:
-            self._stop_all()
-            raise
+        for attempt in (1, 2):
+            try:
+                self._start(bins)
+                return
+            except BackendUnavailable:
+                self._stop_all()
+                # A port picked as free was taken meanwhile (several clusters starting at once): retry.
+                if attempt == 2 or not self._port_clash():
+                    raise
+                shutil.rmtree(self.root, ignore_errors=True)
+            except BaseException:
+                self._stop_all()
+                raise
+
+    def _port_clash(self) -> bool:
+        return any("address already in use" in self._proc(name).log_tail(40) for name in self.components)
 
     def down(self) -> None:
         self._stop_all()
@@ -237,8 +253,11 @@ class LocalBackend:
             healthy, detail = _health(name, port, pki)
             components.append(Component(name, "en marche", proc.pid, port, healthy, proc.rss_bytes(), detail))
         running = all(c.state == "en marche" for c in components)
+        notes = [f"Données et journaux : {self.root}"]
+        if "ready_seconds" in state:
+            notes.append(f"Démarré en {state['ready_seconds']:.1f} s.")
         return ClusterStatus(self.name, self.context, self.kubeconfig(), running, tuple(components),
-                             notes=(f"Données et journaux : {self.root}",))
+                             notes=tuple(notes))
 
     # ------------------------------------------------------------------ internals
     def _start(self, bins: dict[str, Path]) -> None:
@@ -268,6 +287,9 @@ class LocalBackend:
         if "kwok" in self.components:
             self._add_nodes()
         self._wait_ready(deadline)
+        state = json.loads(self.state_file.read_text())
+        state["ready_seconds"] = round(time.time() - state["started"], 2)
+        self.state_file.write_text(json.dumps(state, indent=2))
 
     def _wait_healthy(self, name: str, ports: Ports, pki: Pki, deadline: float) -> None:
         proc = self._proc(name)

@@ -51,25 +51,26 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=2, help="copies notées en même temps (défaut : 2)")
     p.add_argument("--cell-timeout", type=float, default=120.0, help="secondes max par cellule (défaut : 120)")
     p.add_argument("--timeout", type=float, default=600.0, help="secondes max par notebook (défaut : 600)")
-    p.add_argument("--cluster", choices=("auto", "local", "none"), default="auto",
-                   help="cluster où isoler chaque copie (auto : le cluster local s'il tourne)")
+    p.add_argument("--cluster", choices=("auto", "kit", "none"), default="auto",
+                   help="cluster où isoler chaque copie : celui du kit (kit), aucun (none), "
+                        "ou celui du kit s'il existe (auto)")
 
 
 def _admin(choice: str):
-    """The cluster to fence submissions on, or None."""
-    from grader.cluster.local import CONTEXT, LocalBackend
+    """The cluster to fence submissions on (through the context guard), or None."""
+    from grader.cluster import guard
     from grader.course.fence import Admin
-    from grader.errors import BackendUnavailable
+    from grader.errors import BackendUnavailable, ContextRefused
 
     if choice == "none":
         return None
-    backend = LocalBackend()
-    running = backend.kubeconfig().is_file() and backend.status().running
-    if running:
-        return Admin(kubeconfig=backend.kubeconfig(), context=CONTEXT)
-    if choice == "local":
-        raise BackendUnavailable("Le cluster local ne tourne pas.", hint_fr="Lancez `cpin cluster up`.")
-    return None
+    try:
+        target = guard.resolve()
+    except (BackendUnavailable, ContextRefused):
+        if choice == "auto":
+            return None
+        raise
+    return Admin(kubeconfig=target.kubeconfig, context=target.context)
 
 
 def _options(args, **extra):

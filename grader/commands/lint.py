@@ -26,10 +26,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from grader.errors import InputError
+    from grader.errors import CpinError, InputError
     from grader.rules import get, lint_paths, render
     if args.explain:
-        rule = get(args.explain)
+        try:
+            rule = get(args.explain)
+        except CpinError as error:
+            raise InputError(error.message_fr, hint_fr=error.hint_fr) from error
         print(f"{rule.ID} (REF {rule.REF}, {rule.SEVERITY}, {', '.join(rule.KINDS)})\n")
         print(inspect.cleandoc(rule.__doc__ or ""))
         print(f"\nSource : {rule.SOURCE}")

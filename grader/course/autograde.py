@@ -69,6 +69,7 @@ class NotebookContext:
     execution: execute.Execution | None = None
     scores: list[scoring.CellScore] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reports: dict[str, list[dict]] = field(default_factory=dict)   # exercise id → check results used
 
 
 @dataclass
@@ -127,11 +128,17 @@ def step_score(ctx: NotebookContext) -> None:
 
 
 def step_evidence(ctx: NotebookContext) -> None:
-    """With --from-evidence: cells that call `grade(id)` score from the shipped attempt log."""
-    if not ctx.options.from_evidence or ctx.nb is None:
+    """With --from-evidence: cells that call `grade(id)` score from the best attempt of the shipped log."""
+    if not ctx.options.from_evidence:
         return
     log = evidence.shipped_log(ctx.submission)
-    best = evidence.best_attempts(log) if log else {}
+    if log is None:
+        ctx.notes.append(f"pas de journal {evidence.SHIPPED_LOG} dans la copie : exercices notés zéro")
+    try:
+        best = evidence.best_attempts(log) if log else {}
+    except CpinError as error:
+        ctx.notes.append(error.message_fr)
+        best = {}
     updated = []
     for cell in ctx.scores:
         exercise = ctx.ref.exercise(cell.grade_id)
@@ -140,11 +147,11 @@ def step_evidence(ctx: NotebookContext) -> None:
             continue
         attempt = best.get(exercise)
         if attempt is None:
-            updated.append(scoring.CellScore(cell.grade_id, 0.0, cell.max_score, "aucune trace dans le journal"))
+            updated.append(scoring.CellScore(cell.grade_id, 0.0, cell.max_score, "aucune tentative dans le journal"))
             continue
-        share = attempt.points / attempt.max_points if attempt.max_points else 0.0
-        updated.append(scoring.CellScore(cell.grade_id, round(share * cell.max_score, 4), cell.max_score,
-                                         f"d'après la tentative du {attempt.when}"))
+        ctx.reports[exercise] = attempt.results
+        updated.append(scoring.CellScore(cell.grade_id, round(attempt.share * cell.max_score, 4), cell.max_score,
+                                         f"d'après la meilleure tentative ({attempt.when})"))
     ctx.scores = updated
 
 
@@ -202,7 +209,7 @@ def grade_submission(job: Job) -> Outcome:
                                   submitted_text=submitted.read_text(errors="replace") if submitted.is_file() else None)
             for step in STEPS:
                 step(ctx)
-            reports = evidence.reports(data_dir)
+            reports = ctx.reports if job.options.from_evidence else evidence.reports(data_dir)
             outcome.rows += [r.to_dict() for r in scoring.check_rows(job.student, job.assignment, ref,
                                                                      ctx.scores, reports)]
             outcome.scores[paths.name] = [asdict(s) for s in ctx.scores]

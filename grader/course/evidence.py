@@ -1,24 +1,29 @@
-"""The attempt log as grading evidence: checks recorded while grading, and a learner's shipped log.
+"""The attempt log (`grader.progress`) as grading evidence.
 
-The log itself belongs to `grader.progress` (SQLite, append-only, hash-chained); this module only
-reads it. A learner ships their log with the submission (`cpin progress export` writes it into the
-assignment folder as `SHIPPED_LOG`); `--from-evidence` scores each exercise from its best attempt in
-that log, after checking the hash chain.
+Two uses: the per-check rows of a live grading come from the attempts that `grade()` logged in the
+submission's own data dir; with `--from-evidence`, each exercise scores from the best attempt in the log
+the learner shipped with the submission (their `$CPIN_DATA/attempts.sqlite`, copied into the assignment
+folder as `SHIPPED_LOG`), once its hash chain verifies. A broken chain is refused, never half-trusted.
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SHIPPED_LOG = "journal-tentatives.sqlite"
+from grader.errors import CpinError
+
+SHIPPED_LOG = "attempts.sqlite"
+LOG_NAME = "attempts.sqlite"
 
 
 @dataclass(frozen=True)
-class Attempt:
+class Best:
     exercise: str
-    points: float
-    max_points: float
+    share: float          # earned / possible on the exercise's scale, in [0, 1]
     when: str
+    results: list         # Result dicts of that attempt
 
 
 def shipped_log(submission: Path) -> Path | None:
@@ -26,26 +31,42 @@ def shipped_log(submission: Path) -> Path | None:
     return path if path.is_file() else None
 
 
+def _attempts(path: Path) -> list:
+    from grader import progress
+
+    status = progress.verify_chain(path)
+    if not status:
+        raise CpinError(f"Journal de tentatives refusé : {status.reason_fr}.",
+                        hint_fr="Le journal joint à la copie a été modifié ; notez-la sur l'état réel (sans "
+                                "--from-evidence).")
+    return progress.attempts(path=path)
+
+
 def reports(data_dir: Path) -> dict[str, list[dict]]:
-    """Exercise id → results (dicts of `Result.to_dict()`) of its last check run logged in `data_dir`."""
-    try:
-        from grader import progress
-    except ImportError:
+    """Exercise id → results of its last logged attempt in `data_dir` (empty if nothing was logged)."""
+    path = data_dir / LOG_NAME
+    if not path.is_file():
         return {}
-    reader = getattr(progress, "latest_reports", None)
-    if reader is None:
-        return {}
-    return {exercise: list(results) for exercise, results in reader(data_dir).items()}
+    from grader import progress
+
+    latest: dict[str, list[dict]] = {}
+    for attempt in progress.attempts(path=path):
+        latest[attempt.exercise] = list(attempt.results)
+    return latest
 
 
-def best_attempts(log: Path) -> dict[str, Attempt]:
-    """Exercise id → best attempt recorded in a shipped log (the chain must verify)."""
-    try:
-        from grader import progress
-    except ImportError:
-        return {}
-    reader = getattr(progress, "best_attempts", None)
-    if reader is None:
-        return {}
-    return {a.exercise: Attempt(a.exercise, float(a.points), float(a.max_points), str(a.when))
-            for a in reader(log)}
+def best_attempts(log: Path) -> dict[str, Best]:
+    """Exercise id → best attempt of a shipped log; read from a copy (SQLite would touch the original)."""
+    with tempfile.TemporaryDirectory(prefix="cpin-evidence-") as tmp:
+        copy = Path(tmp) / LOG_NAME
+        shutil.copy(log, copy)
+        wal = log.with_name(log.name + "-wal")      # attempts not yet checkpointed into the main file
+        if wal.is_file():
+            shutil.copy(wal, copy.with_name(copy.name + "-wal"))
+        best: dict[str, Best] = {}
+        for attempt in _attempts(copy):
+            share = attempt.score / attempt.exercise_points if attempt.exercise_points else 0.0
+            if attempt.exercise not in best or share > best[attempt.exercise].share:
+                best[attempt.exercise] = Best(attempt.exercise, round(min(max(share, 0.0), 1.0), 6),
+                                              attempt.at, list(attempt.results))
+        return best

@@ -1,6 +1,7 @@
 """One set of namespaces and an RBAC-restricted kubeconfig per submission being graded.
 
-The grader (admin) creates the submission's namespaces, a ServiceAccount and a RoleBinding to the
+The grader (admin) creates the submission's namespaces (provisioned like the learner's own: quota,
+policies, pull secret), a ServiceAccount and a RoleBinding to the
 built-in `admin` ClusterRole in each of them, nothing cluster-wide, then asks a short-lived token for it.
 The submission's kernel only gets a kubeconfig with that token: it can do anything in its namespaces
 and nothing anywhere else (other namespaces, cluster-scoped objects). `close` deletes the namespaces.
@@ -52,6 +53,7 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
+    from grader.checks._kube import Kube, ensure_namespace
     from grader.cluster import kubeconfig as kc
 
     if not namespaces:
@@ -60,10 +62,11 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
     try:
         with _api(admin) as api:
             core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
+            kube = Kube(api)
             for ns in namespaces:
-                _ignore_conflict(core.create_namespace, {"metadata": {"name": ns, "labels": {
-                    GRADING_LABEL: "true", ASSIGNMENT_LABEL: assignment[:63],
-                    "cpin.gouv.fr/learner": learner[:63]}}})
+                ensure_namespace(kube, ns)       # quota, policies, pull secret: as the learner had it
+                core.patch_namespace(ns, {"metadata": {"labels": {
+                    GRADING_LABEL: "true", ASSIGNMENT_LABEL: assignment[:63], "cpin.gouv.fr/learner": learner[:63]}}})
             _ignore_conflict(core.create_namespaced_service_account, home,
                              {"metadata": {"name": SERVICE_ACCOUNT}})
             for ns in namespaces:
@@ -73,6 +76,9 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
                     "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": home}]})
             token = core.create_namespaced_service_account_token(SERVICE_ACCOUNT, home, {
                 "spec": {"expirationSeconds": token_seconds}}).status.token
+    except ApiFailure as error:
+        raise ApiFailure(f"Impossible de préparer les espaces de noms de notation : {error.message_fr}",
+                         status=error.status) from error
     except ApiException as error:
         raise ApiFailure(f"Impossible de préparer les espaces de noms de notation ({error.reason}).",
                          status=error.status) from error

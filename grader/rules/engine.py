@@ -6,6 +6,7 @@ never a traceback, and the other rules still run.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +17,7 @@ from grader.rules.inputs import Loaded, Target, add_dockerfile_text, add_yaml_te
 from grader.rules.manifests._k8s import ref
 from grader.rules.model import ENV_TYPES, KINDS, LEVELS, Finding, Problem, Problems
 
+WORKERS = 4
 # hadolint's levels → ours (hadolint "error" is a likely build failure, not a platform refusal)
 TOOL_LEVELS = {"error": "warning", "warning": "warning", "info": "info", "style": "info"}
 
@@ -59,21 +61,29 @@ def run(loaded: Loaded, *, env_type: str = "dev", rules: tuple[ModuleType, ...] 
     problems: list[Problem] = [_problem(get(rule_id), found, None, file, env_type)
                                for rule_id, file, found in loaded.input_findings]
     objects = [t.data for t in loaded.targets if t.kind == "manifest"]
-    for target in loaded.targets:
-        ctx = Context(target.file, target, objects)
-        for rule in chosen:
-            if target.kind not in rule.KINDS:
-                continue
-            try:
-                for found in rule.check(target.data, ctx):
-                    problems.append(_problem(rule, found, target, target.file, env_type))
-            except Exception as error:  # noqa: BLE001 — a rule bug must not hide the other findings
-                problems.append(Problem(rule=rule.ID, ref=rule.REF, severity="info", file=target.file,
-                                        line=None, object=ref(target.data) if target.kind == "manifest" else None,
-                                        message=f"La règle n'a pas pu s'appliquer à cet objet ({type(error).__name__}).",
-                                        hint="Vérifiez la forme de l'objet ; signalez-nous ce cas s'il est correct."))
+    # Targets are independent: a small thread pool overlaps the waits on external tools (hadolint).
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for found in pool.map(lambda t: _check_target(t, chosen, objects, env_type), loaded.targets):
+            problems.extend(found)
     problems.sort(key=_order)
     return Problems(problems)
+
+
+def _check_target(target: Target, rules: tuple[ModuleType, ...], objects: list[dict], env_type: str) -> list[Problem]:
+    ctx = Context(target.file, target, objects)
+    problems: list[Problem] = []
+    for rule in rules:
+        if target.kind not in rule.KINDS:
+            continue
+        try:
+            for found in rule.check(target.data, ctx):
+                problems.append(_problem(rule, found, target, target.file, env_type))
+        except Exception as error:  # noqa: BLE001 — a rule bug must not hide the other findings
+            problems.append(Problem(rule=rule.ID, ref=rule.REF, severity="info", file=target.file, line=None,
+                                    object=ref(target.data) if target.kind == "manifest" else None,
+                                    message=f"La règle n'a pas pu s'appliquer à cet objet ({type(error).__name__}).",
+                                    hint="Vérifiez la forme de l'objet ; signalez-nous ce cas s'il est correct."))
+    return problems
 
 
 def _order(problem: Problem) -> tuple[Any, ...]:

@@ -209,6 +209,8 @@ def test_apply_refuses_another_namespace_and_cluster_objects(learner):
     with pytest.raises(InputError, match="vise l'espace de noms"):
         grader.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: kube-system}\n",
                      exercise="exemple-web")
+    with pytest.raises(InputError, match="pas été créé par le kit"):
+        grader.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", namespace="kube-system")
     with pytest.raises(InputError, match="aucun espace de noms"):
         grader.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: pirate}\n", exercise="exemple-web")
 

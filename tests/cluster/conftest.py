@@ -58,6 +58,11 @@ def start_detached_control_plane(data_dir: Path, context: str, *, extra_apiserve
     return LocalBackend(data_dir=data_dir, context=context, components=API_ONLY)
 
 
+@pytest.fixture(scope="session", name="start_control_plane")
+def start_control_plane_fixture():
+    return start_detached_control_plane
+
+
 AUDIT_POLICY = """\
 apiVersion: audit.k8s.io/v1
 kind: Policy

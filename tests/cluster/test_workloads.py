@@ -20,7 +20,7 @@ def container(**extra) -> dict:
 
 
 def test_nodes_are_ready_with_realistic_capacity(kube):
-    nodes = kube.list("Node", record=False)
+    nodes = kube.list("Node", api_version="v1", record=False)
     assert len(nodes) >= 2
     for node in nodes:
         assert node["status"]["allocatable"]["cpu"] == "4"
@@ -138,3 +138,20 @@ def test_impersonated_learner_is_forbidden_for_real(local_cluster, envs_dev_prod
         with pytest.raises(ApiFailure) as refused:
             learner.list("Pod", prod, record=False)
         assert refused.value.status == 403
+
+
+def test_scaling_down_removes_pods(kube, envs_dev_prod, wait_for):
+    ns = envs_dev_prod[0]
+    kube.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "scaled"},
+                "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "scaled"}},
+                         "template": {"metadata": {"labels": {"app": "scaled", **LABELS}},
+                                      "spec": {"containers": [container()]}}}}, ns)
+
+    def running(count):
+        pods = kube.list("Pod", ns, label_selector="app=scaled", record=False)
+        return len(pods) == count and all(p["status"].get("phase") == "Running" for p in pods)
+
+    wait_for(lambda: running(3), what="3 running pods")
+    kube.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "scaled"},
+                "spec": {"replicas": 1}}, ns, field_manager="scaler")
+    wait_for(lambda: running(1), what="scale down to 1 pod (deleted pods really go away)")

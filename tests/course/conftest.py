@@ -32,6 +32,7 @@ def course_env(tmp_path_factory):
         mp.setenv("CPIN_DATA", str(base / "data"))
         mp.setenv("CPIN_EXCHANGE", str(base / "exchange"))
         mp.setenv("CPIN_COURSE", str(base / "course"))
+        mp.setenv("CPIN_EXERCISES", str(DATA / "exercises"))
         yield base
 
 

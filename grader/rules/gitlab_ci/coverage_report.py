@@ -1,4 +1,4 @@
-"""Couverture de tests publiée par la CI.
+r"""Couverture de tests publiée par la CI.
 
 Ce que vérifie la règle
     Au moins un job déclare `coverage:` (expression régulière) ou

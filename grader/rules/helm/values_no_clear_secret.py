@@ -41,11 +41,11 @@ REF = 23
 KINDS = ("helm_values",)
 SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
-MESSAGE_FR = "Valeur « {path} » : secret en clair dans les values."
+MESSAGE_FR = "Valeur « {key} » : secret en clair dans les values."
 HINT_FR = "Créez le secret par un SopsSecret ou un VaultStaticSecret et référencez-le (existingSecret, secretKeyRef)."
 
 
 def check(obj, ctx) -> Iterator[Finding]:
     for path, key, value in scalars(obj):
         if secret_key(key) and is_literal(value):
-            yield finding(path, path=path.replace("/", "."))
+            yield finding(path, key=path.replace("/", "."))

@@ -38,7 +38,7 @@ REF = 13
 KINDS = ("helm_values",)
 SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
-MESSAGE_FR = "Valeur « {path} » = {tag!r} : tag mobile, non traçable jusqu'à un build."
+MESSAGE_FR = "Valeur « {key} » = {tag!r} : tag mobile, non traçable jusqu'à un build."
 HINT_FR = "Déployez le tag produit par la CI ($CI_COMMIT_SHORT_SHA ou $CI_COMMIT_TAG)."
 FLOATING = {"latest", "stable", "main", "master", "develop", "dev", "edge", "nightly", "current"}
 
@@ -46,4 +46,4 @@ FLOATING = {"latest", "stable", "main", "master", "develop", "dev", "edge", "nig
 def check(obj, ctx) -> Iterator[Finding]:
     for path, key, value in scalars(obj):
         if key.lower() in ("tag", "imagetag") and isinstance(value, str) and value.lower() in FLOATING:
-            yield finding(path, path=path.replace("/", "."), tag=value)
+            yield finding(path, key=path.replace("/", "."), tag=value)
