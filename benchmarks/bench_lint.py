@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         examples: dict[str, list[str]] = {}
         for group in GROUPS:
             a, b = ours.get(group, set()), theirs.get(group, set())
-            universe = seen | a
+            dockerfile = group.startswith("Dockerfile")
+            universe = {k for k in seen | a if (k[1] is None) == dockerfile}
             both = len(a & b)
             only_a, only_b = sorted(a - b, key=str), sorted(b - a, key=str)
             passes = len(universe - a - b)

@@ -17,6 +17,7 @@ class Settings:
     cache_dir: Path  # CPIN_CACHE: built tools, Go caches, base images
     backend: str     # CPIN_BACKEND: local | kind | existing | auto
     learner: str     # CPIN_LEARNER: learner id used in namespaces and the attempt log
+    exercises_dir: Path  # CPIN_EXERCISES: the exercise registry (tests and trainers point it elsewhere)
 
     @property
     def tools_dir(self) -> Path:
@@ -25,7 +26,7 @@ class Settings:
     def source_of(self, name: str) -> str:
         """Where a setting's value comes from (for `cpin doctor`)."""
         var = {"data_dir": "CPIN_DATA", "cache_dir": "CPIN_CACHE", "backend": "CPIN_BACKEND",
-               "learner": "CPIN_LEARNER"}[name]
+               "learner": "CPIN_LEARNER", "exercises_dir": "CPIN_EXERCISES"}[name]
         return f"${var}" if var in os.environ else "défaut"
 
 
@@ -41,4 +42,5 @@ def settings() -> Settings:
         cache_dir=_home_path("CPIN_CACHE", "~/.cache/cpin"),
         backend=os.environ.get("CPIN_BACKEND", "auto"),
         learner=os.environ.get("CPIN_LEARNER") or os.environ.get("USER") or "apprenant",
+        exercises_dir=Path(os.environ.get("CPIN_EXERCISES") or REPO_ROOT / "exercises"),
     )

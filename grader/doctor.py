@@ -104,7 +104,7 @@ def check_context() -> Item:
 def check_settings() -> list[Item]:
     s = settings()
     return [Item(f"réglage {field}", True, f"{getattr(s, field)} ({s.source_of(field)})", required=False)
-            for field in ("data_dir", "cache_dir", "backend", "learner")]
+            for field in ("data_dir", "cache_dir", "backend", "learner", "exercises_dir")]
 
 
 def diagnose() -> list[Item]:

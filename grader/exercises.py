@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.config import REPO_ROOT
+from grader.config import settings
 from grader.errors import InputError
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
@@ -96,8 +95,8 @@ def _dns_label(text: str) -> str:
 
 
 def exercises_root() -> Path:
-    """Where exercises live: `$CPIN_EXERCISES` or `<repo>/exercises`."""
-    return Path(os.environ.get("CPIN_EXERCISES") or REPO_ROOT / "exercises")
+    """Where exercises live: `$CPIN_EXERCISES` or `<repo>/exercises` (see `grader.config`)."""
+    return settings().exercises_dir
 
 
 # ---------------------------------------------------------------- loading and validation

@@ -8,10 +8,12 @@ upstream code. No container ever runs (capability `containers` is False).
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -261,6 +263,8 @@ class LocalBackend:
 
     # ------------------------------------------------------------------ internals
     def _start(self, bins: dict[str, Path]) -> None:
+        # The Kubernetes client takes seconds to import: do it while etcd and the API server boot.
+        threading.Thread(target=importlib.import_module, args=("kubernetes.client",), daemon=True).start()
         self.root.mkdir(parents=True, exist_ok=True)
         pki = write_pki(self.root / "pki")
         ports = Ports.pick()

@@ -316,6 +316,18 @@ def plan(course: Course, assignment: str, students: list[str] | None, options: O
     return jobs, skipped
 
 
+def _context():
+    """Workers forked from a parent that has already imported the heavy modules (about 1 s each)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    import jupyter_client  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbgrader.utils  # noqa: F401
+    return multiprocessing.get_context("fork")
+
+
 def grade(course: Course, assignment: str, *, students: list[str] | None = None, options: Options = Options(),
           progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
     """Grade every (or the named) submission(s) of `assignment`; returns one outcome per submission."""
@@ -329,7 +341,7 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
         return outcomes
     if options.admin is not None and not options.from_evidence:
         fencing.sweep(options.admin, assignment)
-    pool = ProcessPoolExecutor(max_workers=max(1, options.workers))
+    pool = ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=_context())
     try:
         futures = {pool.submit(grade_submission, job): job for job in jobs}
         for future in as_completed(futures):

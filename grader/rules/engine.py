@@ -1,12 +1,13 @@
 """The engine: load inputs, run every rule on the targets of its kinds, give each finding its severity.
 
 Rules only find (STYLE §2); the severity comes from the rule's `SEVERITY` and the environment type
-through `model.LEVELS`. A rule that crashes on odd input becomes an `info` problem naming the rule,
+through `model.LEVELS`. A rule may define `prepare(targets) -> data`, called once per run with the
+targets of its kinds (e.g. one hadolint process for every Dockerfile); `check` finds that data in
+`ctx.prepared[ID]`. Per-run data lives in the context, never in the rule module. A rule that crashes on odd input becomes an `info` problem naming the rule,
 never a traceback, and the other rules still run.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +18,6 @@ from grader.rules.inputs import Loaded, Target, add_dockerfile_text, add_yaml_te
 from grader.rules.manifests._k8s import ref
 from grader.rules.model import ENV_TYPES, KINDS, LEVELS, Finding, Problem, Problems
 
-WORKERS = 4
 # hadolint's levels → ours (hadolint "error" is a likely build failure, not a platform refusal)
 TOOL_LEVELS = {"error": "warning", "warning": "warning", "info": "info", "style": "info"}
 
@@ -29,6 +29,7 @@ class Context:
     file: str
     target: Target
     objects: list[dict] = field(default_factory=list)   # every manifest object of the run
+    prepared: dict[str, Any] = field(default_factory=dict)  # rule ID → what its `prepare` returned
 
 
 class _Args(dict):
@@ -61,16 +62,17 @@ def run(loaded: Loaded, *, env_type: str = "dev", rules: tuple[ModuleType, ...] 
     problems: list[Problem] = [_problem(get(rule_id), found, None, file, env_type)
                                for rule_id, file, found in loaded.input_findings]
     objects = [t.data for t in loaded.targets if t.kind == "manifest"]
-    # Targets are independent: a small thread pool overlaps the waits on external tools (hadolint).
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for found in pool.map(lambda t: _check_target(t, chosen, objects, env_type), loaded.targets):
-            problems.extend(found)
+    prepared = {rule.ID: rule.prepare([t for t in loaded.targets if t.kind in rule.KINDS])
+                for rule in chosen if hasattr(rule, "prepare")}
+    for target in loaded.targets:
+        problems.extend(_check_target(target, chosen, objects, prepared, env_type))
     problems.sort(key=_order)
     return Problems(problems)
 
 
-def _check_target(target: Target, rules: tuple[ModuleType, ...], objects: list[dict], env_type: str) -> list[Problem]:
-    ctx = Context(target.file, target, objects)
+def _check_target(target: Target, rules: tuple[ModuleType, ...], objects: list[dict], prepared: dict[str, Any],
+                  env_type: str) -> list[Problem]:
+    ctx = Context(target.file, target, objects, prepared)
     problems: list[Problem] = []
     for rule in rules:
         if target.kind not in rule.KINDS:

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
+from pathlib import Path
 from typing import Iterator
 
 from grader.rules.dockerfile._parse import Dockerfile
@@ -44,7 +46,8 @@ SEVERITY = "tool"
 SOURCE = "https://github.com/hadolint/hadolint#rules"
 MESSAGE_FR = "{code} : {text}"
 HINT_FR = "{hint}"
-TIMEOUT = 30
+TIMEOUT = 60
+CHUNK = 200   # files per hadolint process
 
 
 def _wiki(code: str) -> str:
@@ -53,25 +56,52 @@ def _wiki(code: str) -> str:
     return f"Voir https://github.com/hadolint/hadolint/wiki/{code}"
 
 
-def check(obj: Dockerfile, ctx) -> Iterator[Finding]:
+def prepare(targets) -> dict[int, list[Finding]]:
+    """Run hadolint once for every Dockerfile of the run; findings by `id(target.data)`."""
     from grader import tools
     from grader.errors import CpinError
+    if not targets:
+        return {}
     try:
         binary = tools.find("hadolint")
     except CpinError as error:
-        yield Finding(args={"code": "hadolint", "text": "hadolint est absent, vérification sautée.",
-                            "hint": error.hint_fr or ""}, line=None, tool_level="info")
-        return
-    try:
-        proc = subprocess.run([str(binary), "--no-fail", "--no-color", "-f", "json", "-"],
-                              input=ctx.target.text, capture_output=True, text=True, timeout=TIMEOUT)
-        items = json.loads(proc.stdout or "[]")
-    except (OSError, subprocess.TimeoutExpired, ValueError) as error:
-        yield Finding(args={"code": "hadolint", "text": f"hadolint n'a pas pu s'exécuter ({type(error).__name__}).",
-                            "hint": "Vérifiez l'installation : `cpin doctor`."}, tool_level="info")
-        return
-    for item in items if isinstance(items, list) else []:
-        code = str(item.get("code", "?"))
-        yield Finding(args={"code": code, "text": str(item.get("message", "")), "hint": _wiki(code)},
-                      line=item.get("line") if isinstance(item.get("line"), int) else None,
-                      tool_level=str(item.get("level", "info")))
+        missing = [_note("hadolint est absent, vérification sautée.", error.hint_fr or "")]
+        return {id(t.data): missing for t in targets}
+    found: dict[int, list[Finding]] = {id(t.data): [] for t in targets}
+    with tempfile.TemporaryDirectory(prefix="cpin-hadolint-") as tmp:
+        names = {}
+        for index, target in enumerate(targets):
+            path = Path(tmp) / f"{index}.Dockerfile"
+            path.write_text(target.text, encoding="utf-8")
+            names[path.name] = target
+        batch = sorted(names)
+        for start in range(0, len(batch), CHUNK):
+            chunk = [str(Path(tmp) / name) for name in batch[start:start + CHUNK]]
+            try:
+                proc = subprocess.run([str(binary), "--no-fail", "--no-color", "-f", "json", *chunk],
+                                      capture_output=True, text=True, timeout=TIMEOUT)
+                items = json.loads(proc.stdout or "[]")
+            except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+                note = _note(f"hadolint n'a pas pu s'exécuter ({type(error).__name__}).",
+                             "Vérifiez l'installation : `cpin doctor`.")
+                for name in chunk:
+                    found[id(names[Path(name).name].data)] = [note]
+                continue
+            for item in items if isinstance(items, list) else []:
+                target = names.get(Path(str(item.get("file", ""))).name)
+                if target is None:
+                    continue
+                code = str(item.get("code", "?"))
+                found[id(target.data)].append(Finding(
+                    args={"code": code, "text": str(item.get("message", "")).splitlines()[0], "hint": _wiki(code)},
+                    line=item.get("line") if isinstance(item.get("line"), int) else None,
+                    tool_level=str(item.get("level", "info"))))
+    return found
+
+
+def _note(text: str, hint: str) -> Finding:
+    return Finding(args={"code": "hadolint", "text": text, "hint": hint}, tool_level="info")
+
+
+def check(obj: Dockerfile, ctx) -> Iterator[Finding]:
+    yield from ctx.prepared.get(ID, {}).get(id(obj), [])
