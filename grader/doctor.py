@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from grader import tools
 from grader.config import settings
 
-KIT_CONTEXTS = ("cpin-local", "kind-cpin")
 MIN_FREE_MEMORY_GB = 3.0
 MIN_FREE_DISK_GB = 5.0
 
@@ -88,17 +87,22 @@ def check_disk() -> Item:
 
 
 def check_context() -> Item:
+    """The current kube context, and whether the kit created it (the guard decides, not a name)."""
+    from grader.cluster import guard
+    from grader.cluster import kubeconfig as kc
+
+    own = guard.kit_targets()
+    kit = ", ".join(f"{t.context} ({b})" for b, t in own.items()) or "aucun (`cpin cluster up`)"
+    foreign = guard.default_kubeconfig()
     try:
-        from kubernetes import config
-        # the client reads $KUBECONFIG once at import time: pass it explicitly
-        _, current = config.list_kube_config_contexts(config_file=os.environ.get("KUBECONFIG", "~/.kube/config"))
-    except Exception:
-        return Item("Contexte kube", True, "aucun kubeconfig actif (le kit utilisera le sien)", required=False)
-    name = current.get("name", "?")
-    owned = name in KIT_CONTEXTS
-    return Item("Contexte kube", True,
-                f"{name} ({'créé par le kit' if owned else 'PAS créé par le kit : il ne sera pas touché sans --context'})",
-                required=False)
+        current = kc.load(foreign).get("current-context") if foreign else None
+    except (OSError, ValueError):
+        current = None
+    if not current:
+        return Item("Contexte kube", True, f"pas de contexte courant ; cluster du kit : {kit}", required=False)
+    owned = any(t.kubeconfig.resolve() == foreign.resolve() and t.context == current for t in own.values())
+    verdict = "créé par le kit" if owned else "PAS créé par le kit : il ne sera pas touché sans --context"
+    return Item("Contexte kube", True, f"{current} ({verdict}) ; cluster du kit : {kit}", required=False)
 
 
 def check_settings() -> list[Item]:

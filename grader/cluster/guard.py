@@ -112,7 +112,7 @@ def resolve(*, context: str | None = None, kubeconfig: Path | str | None = None,
     if foreign is not None and _current_context(foreign):
         raise _refuse(_current_context(foreign), foreign)
     raise BackendUnavailable("Aucun cluster du kit n'est démarré.",
-                             hint_fr="Lancez `cpin cluster up` (ou `make cluster`).")
+                             hint_fr="Lancez `cpin cluster up` (ou `make lab`).")
 
 
 def api_client(*, context: str | None = None, kubeconfig: Path | str | None = None,

@@ -316,7 +316,7 @@ def plan(course: Course, assignment: str, students: list[str] | None, options: O
     return jobs, skipped
 
 
-def _context():
+def pool_context():
     """Workers forked from a parent that has already imported the heavy modules (about 1 s each)."""
     import multiprocessing
 
@@ -341,7 +341,7 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
         return outcomes
     if options.admin is not None and not options.from_evidence:
         fencing.sweep(options.admin, assignment)
-    pool = ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=_context())
+    pool = ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=pool_context())
     try:
         futures = {pool.submit(grade_submission, job): job for job in jobs}
         for future in as_completed(futures):

@@ -45,7 +45,7 @@ def validate(course: Course, assignments: list[str], options: autograde.Options)
     folder = Path(tempfile.mkdtemp(prefix="cpin-validate-"))
     try:
         jobs = [_job(course, a, v, folder / a, options) for a in assignments for v in ("solution", "départ")]
-        with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=autograde._context()) as pool:
+        with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=autograde.pool_context()) as pool:
             outcomes = list(pool.map(autograde.grade_submission, jobs))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

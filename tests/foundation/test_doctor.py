@@ -38,3 +38,17 @@ def test_exit_code_ignores_optional_items():
     items = [doctor.Item("a", True, ""), doctor.Item("b", False, "", required=False)]
     assert doctor.exit_code(items) == 0
     assert doctor.exit_code(items + [doctor.Item("c", False, "")]) == 1
+
+
+def test_kit_context_is_recognised_as_the_kits_own(local_cluster, monkeypatch):
+    monkeypatch.setenv("CPIN_DATA", str(local_cluster.data_dir))
+    monkeypatch.setenv("KUBECONFIG", str(local_cluster.kubeconfig))
+    item = doctor.check_context()
+    assert f"{local_cluster.context} (créé par le kit)" in item.detail
+
+
+def test_doctor_passes_on_a_ready_machine(local_cluster, monkeypatch, capsys):
+    """With the tools built (always true in CI), every required item holds."""
+    monkeypatch.setenv("CPIN_DATA", str(local_cluster.data_dir))
+    items = doctor.diagnose()
+    assert doctor.exit_code(items) == 0, doctor.render(items)
