@@ -67,6 +67,11 @@ def artefact_kind(path: Path) -> str | None:
     return None
 
 
+def _explicit_kind(path: Path) -> str:
+    """A file named on the command line is linted even if a folder walk would skip it."""
+    return "gitlab_ci" if path.name.startswith(".gitlab-ci") else "manifest"
+
+
 def _is_chart(path: Path) -> bool:
     return path.is_dir() and (path / "Chart.yaml").is_file()
 
@@ -219,7 +224,7 @@ def load(paths: list[str | Path], *, values: tuple[str | Path, ...] = (), env_ty
             if _is_chart(path):
                 add_chart(path, shown, loaded, values=value_files, env_type=env_type)
                 continue
-            kind = artefact_kind(path) or "manifest"   # a file named explicitly is read as a manifest
+            kind = artefact_kind(path) or _explicit_kind(path)
             text = _read(path, shown, loaded)
             if text is None:
                 continue

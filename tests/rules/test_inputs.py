@@ -192,3 +192,23 @@ def test_a_rule_that_crashes_becomes_an_info_problem(monkeypatch):
     problems = lint_text(NODEPORT)
     [problem] = problems.for_rule("restrict-nodeport")
     assert problem.severity == "info" and "n'a pas pu s'appliquer" in problem.message
+
+
+def test_a_ci_file_named_explicitly_is_read_as_ci_even_with_the_plain_gitlab_name(tmp_path):
+    path = _write(tmp_path / ".gitlab-ci.yml", "stages: [build]\n")
+    problems = lint_paths([path])
+    assert problems.for_rule("ci-file-name")[0].message.startswith("Fichier de CI nommé « .gitlab-ci.yml »")
+    assert problems.for_rule("k8s-unknown-kind") == []
+
+
+def test_secret_names():
+    from grader.rules.secrets._words import is_literal, secret_key
+    for name in ("DB_PASSWORD", "password", "adminPassword", "API_TOKEN", "apiKey", "SECRET_KEY", "clientSecret",
+                 "aws_secret_access_key", "PGPASSWD"):
+        assert secret_key(name), name
+    for name in ("existingSecret", "secretName", "passwordKey", "PASSWORD_FILE", "tokenUrl", "secretKeyRef",
+                 "DB_USER", "passwordPolicy", "tokenPath"):
+        assert not secret_key(name), name
+    assert is_literal("s3cret") and is_literal(1234)
+    assert not any(is_literal(v) for v in ("", "changeme", "${DB_PASSWORD}", "$(DB_PASSWORD)", "{{ .Values.x }}",
+                                           "ENC[AES256_GCM,data:x]", True))

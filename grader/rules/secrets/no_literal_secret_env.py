@@ -64,6 +64,6 @@ def check(obj, ctx) -> Iterator[Finding]:
     for path, container in iter_containers(obj):
         for index, var in enumerate(container.get("env") or []):
             if isinstance(var, dict) and secret_key(str(var.get("name", ""))) and "value" in var \
-                    and is_literal(var["value"]) and not str(var["value"]).startswith("$("):
+                    and is_literal(var["value"]):
                 yield finding(f"{path}/env/[{index}]/value", variable=var.get("name"),
                               container=container.get("name", "?"))
