@@ -3,8 +3,9 @@
 Rules only find (STYLE §2); the severity comes from the rule's `SEVERITY` and the environment type
 through `model.LEVELS`. A rule may define `prepare(targets) -> data`, called once per run with the
 targets of its kinds (e.g. one hadolint process for every Dockerfile); `check` finds that data in
-`ctx.prepared[ID]`. Per-run data lives in the context, never in the rule module. A rule that crashes on odd input becomes an `info` problem naming the rule,
-never a traceback, and the other rules still run.
+`ctx.prepared[ID]`. Per-run data lives in the context, never in the rule module.
+A rule that crashes on odd input becomes an `info` problem naming the rule, never a traceback, and
+the other rules still run.
 """
 from __future__ import annotations
 
