@@ -84,3 +84,33 @@ def test_bad_input_gives_french_errors(cpin, course_env, tmp_path, capsys):
     assert "n'existe pas" in capsys.readouterr().err
     assert cpin("generate", "--notebooks", str(DATA / "notebooks"), "absent") == 2
     assert "Module(s) inconnu(s) : absent" in capsys.readouterr().err
+
+
+def test_interrupted_run_resumes_where_it_stopped(cpin, course, capsys):
+    import signal
+    import tempfile
+
+    from conftest import submit
+    from grader.course import autograde
+
+    nb = answer(nbformat.read(course.step("release") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4), COMPLETE)
+    students = [f"reprise{i}" for i in range(4)]
+    for student in students:
+        submit(course, student, nb)
+    before = set(os.listdir(tempfile.gettempdir()))
+    argv = [sys.executable, "-m", "grader.cli", "course", "--course", str(course.root), "grade", ASSIGNMENT,
+            "--workers", "1", "--cluster", "none", *[a for s in students for a in ("--student", s)]]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()                       # one submission done: interrupt like Ctrl-C
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert "1/4" in first and proc.returncode == 130 and "Interrompu" in err
+    done = [s for s in students if autograde.read_record(course, ASSIGNMENT, s)]
+    assert 1 <= len(done) < 4
+    leftovers = {p for p in set(os.listdir(tempfile.gettempdir())) - before if p.startswith("cpin-grade-")}
+    assert leftovers == set()                            # the interrupted worker cleaned its directory
+    capsys.readouterr()
+    assert cpin("grade", ASSIGNMENT, "--cluster", "none", *[a for s in students for a in ("--student", s)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("déjà noté  (") == 0 and out.count("  déjà noté") == len(done)
+    assert out.count("  noté  (") == 4 - len(done)

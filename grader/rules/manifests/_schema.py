@@ -21,28 +21,6 @@ KNOWN_CUSTOM_KINDS = {
 }
 
 
-# Optional packages jsonschema imports only for its "format" checkers, which we never enable.
-# `rfc3987_syntax` alone compiles ~40 grammars at import (4 s on a shared 2-core machine).
-_FORMAT_EXTRAS = ("rfc3987_syntax", "rfc3987", "isoduration", "webcolors", "fqdn", "uri_template",
-                  "rfc3339_validator", "rfc3986_validator")
-
-
-def _import_jsonschema():
-    """Import jsonschema without its format-only extras; the block is lifted right after."""
-    import sys
-    if "jsonschema" not in sys.modules:
-        blocked = [name for name in _FORMAT_EXTRAS if name not in sys.modules]
-        for name in blocked:
-            sys.modules[name] = None  # type: ignore[assignment]
-        try:
-            import jsonschema  # noqa: F401
-        finally:
-            for name in blocked:
-                del sys.modules[name]
-    import jsonschema
-    return jsonschema
-
-
 def schema_dir() -> str:
     from kubernetes_validate import utils
     versions = [v for v in utils.all_versions() if tuple(map(int, utils.major_minor(v).split("."))) <=
@@ -66,7 +44,7 @@ def _file_name(api_version: str, kind: str) -> str:
 @functools.lru_cache(maxsize=256)
 def validator_for(api_version: str, kind: str) -> Any | None:
     """A jsonschema validator for this kind, or None when kubernetes-validate has no schema for it."""
-    jsonschema = _import_jsonschema()
+    import jsonschema
     from kubernetes_validate import utils
     from referencing import Resource
     if not re.fullmatch(r"[\w.\-/]+", api_version) or not re.fullmatch(r"\w+", kind):
