@@ -1,9 +1,12 @@
-"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `progress`.
+"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `render_chart`, `progress`.
 
 The flow of one check: the registry finds the exercise → each check runs (static rules on the
 learner's files, live checks in the learner's namespace through the guarded client), in parallel,
 each with its own time budget → one `Result` per (sub-)check → the attempt log (with the objects
 as they were read) → a `Report` that renders itself (`grader.feedback`).
+
+Imported inside IPython, this module registers a handler so that a `CpinError` shows its French
+message and hint instead of a traceback (the cell still ends in error).
 """
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ import dataclasses
 import html
 import io
 import logging
+import re
+import subprocess
+import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +83,73 @@ def _result(exercise, spec, outcome, max_points: float) -> Result:
                   hint=hint, evidence=evidence, hidden=spec.hidden, skill=exercise.skill)
 
 
+# Check type → the object it looks at: (kind param or fixed kind, name param); None: no single object.
+_TARGETS = {"object": (None, "name"), "rollout": (None, "name"), "refs_exist": (None, "name"),
+            "events": (None, "name"), "service_endpoints": ("Service", "name"), "http": ("Service", "service"),
+            "ingress_routes": ("Ingress", "name"), "quota": ("ResourceQuota", "name")}
+# Learner files that are YAML but not Kubernetes manifests.
+_NOT_MANIFEST = re.compile(r"^(values.*|Chart|kustomization|\.gitlab-ci.*)\.ya?ml$")
+
+
+def _in_chart(path: Path, top: Path) -> bool:
+    return any((parent / "Chart.yaml").is_file() for parent in path.parents if parent == top or top in parent.parents)
+
+
+def learner_sources(exercise: registry.Exercise, work_dir: Path) -> tuple[set, dict[str, str]]:
+    """The learner's manifests (YAML learner files outside Helm charts): the (kind, name) they declare,
+    and {file: French reason} for those that are missing or cannot be read as Kubernetes objects."""
+    from grader.checks.kube import load_documents
+    declared: set = set()
+    broken: dict[str, str] = {}
+    for rel in exercise.learner_files:
+        path = work_dir / rel
+        if path.suffix not in (".yaml", ".yml") or _NOT_MANIFEST.match(path.name) or _in_chart(path, work_dir):
+            continue
+        if not path.is_file():
+            broken[rel] = f"fichier « {rel} » introuvable"
+            continue
+        try:
+            declared |= {(o["kind"], o["metadata"]["name"]) for o in load_documents(rel, base=work_dir)[1]}
+        except CpinError as error:
+            broken[rel] = error.message_fr.rstrip(".")
+    return declared, broken
+
+
+def _setup_declared(exercise: registry.Exercise) -> set:
+    from grader.checks.kube import load_documents
+    out = set()
+    for path in exercise.setup.apply:
+        try:
+            out |= {(o["kind"], o["metadata"]["name"]) for o in load_documents(path)[1]}
+        except CpinError:
+            continue
+    return out
+
+
+def _blocked(spec: registry.CheckSpec, exercise: registry.Exercise, declared: set, broken: dict[str, str],
+             from_setup: set):
+    """A final failure, at once, for a live check whose object should come from a learner file that is
+    missing or cannot be read (waiting would not help); None otherwise (pure)."""
+    from grader.checks.base import Outcome
+    from grader.checks.registry import OFFLINE
+    if not broken or spec.type in OFFLINE:
+        return None
+    if spec.type == "policy_warnings":
+        files = [f for f in (spec.params.get("files") or exercise.learner_files) if f in broken]
+    else:
+        kind, key = _TARGETS.get(spec.type, (None, None))
+        name = spec.params.get(key) if key else None
+        target = (kind or spec.params.get("kind"), name) if name else None
+        if target is not None and (target in declared or target in from_setup):
+            return None  # the object comes from a file that reads, or from the exercise's setup
+        files = list(broken)
+    if not files:
+        return None
+    return Outcome.fail(" ; ".join(broken[f] for f in files) + " — corrigez ce fichier et appliquez-le : "
+                        "rien à vérifier dans le cluster d'ici là", {"fichiers illisibles": {f: broken[f] for f in files}},
+                        final=True)
+
+
 def run(exercise: registry.Exercise, *, learner: str | None = None, work_dir: Path | None = None,
         kube=None, capabilities: dict | None = None) -> tuple[Report, dict]:
     """Run every check of `exercise`; (report, evidence: the objects as they were read)."""
@@ -98,11 +171,16 @@ def run(exercise: registry.Exercise, *, learner: str | None = None, work_dir: Pa
     base = CheckContext(kube=kube, namespace=exercise.namespace(learner), work_dir=work_dir, exercise_id=exercise.id,
                         learner_files=exercise.learner_files, rules=exercise.rules,
                         capabilities=frozenset(k for k, v in capabilities.items() if v), evidence=evidence)
+    declared, broken = learner_sources(exercise, work_dir) if live else (set(), {})
+    from_setup = _setup_declared(exercise) if broken else set()
 
     def one(spec: registry.CheckSpec):
         missing = [r for r in spec.requires if r not in base.capabilities]
         if missing:
             return Outcome.skip(REQUIREMENT_FR.get(missing[0], f"non vérifiable ici ({missing[0]})"))
+        blocked = _blocked(spec, exercise, declared, broken, from_setup)
+        if blocked is not None:
+            return blocked
         ctx = dataclasses.replace(base, deadline=time.monotonic() + spec.timeout)
         fn = checks.get(spec.type)
         try:
@@ -237,11 +315,12 @@ def _target(exercise: str | None, namespace: str | None) -> tuple[str, registry.
 
 
 def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: str | None = None) -> Applied:
-    """Server-side apply of a file or YAML text into the learner's namespace; keeps policy warnings."""
-    from grader.checks._kube import connect, ensure_namespace
-    from grader.checks.kube import apply_objects, load_documents
-    target, _ = _target(exercise, namespace)
+    """Server-side apply of a file or YAML text (or `render_chart`'s output) into the learner's namespace;
+    keeps the server's warnings (platform policies, Pod Security) in French."""
+    from grader.checks._kube import connect
+    from grader.checks.kube import apply_objects, load_documents, provision_namespace
     _, objects = load_documents(path_or_text, base=Path.cwd())
+    target, _ = _target(exercise, namespace)
     kube, _caps = connect()
     if exercise is None:
         existing = kube.get("Namespace", target)
@@ -249,8 +328,57 @@ def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: s
         if existing is not None and labels.get("app.kubernetes.io/managed-by") != "cpin":
             raise InputError(f"L'espace de noms « {target} » n'a pas été créé par le kit : je n'y écris rien.",
                              hint_fr="Utilisez apply(..., exercise=\"identifiant\").")
-    ensure_namespace(kube, target)
+    provision_namespace(kube, target)
     return Applied(target, tuple(apply_objects(kube, objects, target)))
+
+
+HELM_TIMEOUT = 60.0
+
+
+class RenderedChart(str):
+    """The manifests `helm template` rendered (a `str`: `apply()` takes it, `Path.write_text` writes it)."""
+
+    source: str = "rendu Helm"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))
+
+
+def render_chart(chart_dir: str | Path, values: list | tuple | str | Path = (), release: str = "cpin",
+                 namespace: str | None = None) -> RenderedChart:
+    """Render a Helm chart with the real `helm template` (Kubernetes 1.36); the manifests as text.
+
+    `values`: values files applied in order after the chart's `values.yaml` (the last one wins).
+    Errors are French: chart or values file missing, helm missing, the chart does not render.
+    """
+    from grader import tools
+    from grader.errors import ToolFailed
+    chart = Path(chart_dir)
+    if not (chart / "Chart.yaml").is_file():
+        raise InputError(f"Chart Helm « {chart_dir} » introuvable : il faut un dossier qui contient Chart.yaml.",
+                         hint_fr="Vérifiez le chemin (relatif au dossier du notebook).")
+    files = [values] if isinstance(values, (str, Path)) else list(values)
+    for item in files:
+        if not Path(item).is_file():
+            raise InputError(f"Fichier de valeurs « {item} » introuvable.",
+                             hint_fr="Vérifiez le chemin ; exécutez d'abord la cellule qui l'écrit.")
+    if not isinstance(release, str) or not release:
+        raise InputError("Indiquez le nom de la release : render_chart(chart, values=[...], release=\"nom\").")
+    command = [str(tools.find("helm")), "template", release, str(chart), "--kube-version", "1.36.0"]
+    command += [arg for item in files for arg in ("--values", str(item))]
+    command += ["--namespace", namespace] if namespace else []
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=HELM_TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        raise ToolFailed(f"helm template n'a pas fini en {HELM_TIMEOUT:g} s.", command=command,
+                         hint_fr="Relancez ; si cela persiste, vérifiez « cpin doctor ».") from error
+    if done.returncode != 0:
+        raise ToolFailed(f"Le chart « {chart_dir} » ne se rend pas (helm template a échoué).", command=command,
+                         output=done.stderr, hint_fr="La première ligne « Error: » de helm nomme le gabarit ou "
+                                                    "la valeur en cause, et souvent la ligne.")
+    rendered = RenderedChart(done.stdout)
+    rendered.source = f"rendu du chart « {chart_dir} »"
+    return rendered
 
 
 @dataclass(frozen=True)
@@ -275,12 +403,12 @@ def reset(exercise_id: str, *, timeout: float = 60.0, work_dir: str | Path | Non
     files and in the setup manifests; waits until they are gone; then applies the setup manifests.
     Other exercises' objects in the same namespace are left alone.
     """
-    from grader.checks._kube import connect, delete_refs, ensure_namespace
-    from grader.checks.kube import apply_objects, load_documents
+    from grader.checks._kube import connect, delete_refs
+    from grader.checks.kube import apply_objects, load_documents, provision_namespace
     exercise = registry.get(exercise_id)
     namespace = exercise.namespace(settings().learner)
     kube, _caps = connect()
-    ensure_namespace(kube, namespace)
+    provision_namespace(kube, namespace)
     refs = [(r.kind, r.apiVersion, r.name, r.labelSelector) for r in (*exercise.reset.delete, *exercise.setup.delete)]
     base = Path(work_dir or Path.cwd())
     setup_objects = [o for path in exercise.setup.apply for o in load_documents(path)[1]]
@@ -299,3 +427,26 @@ def progress(learner: str | None = None, *, history: bool = True):
     """Progress per skill of the skills matrix, and the attempt history (a chart in a notebook)."""
     from grader import progress as log
     return log.overview(learner, history=history)
+
+
+# ---------------------------------------------------------------- errors in a notebook
+
+def notebook_error(shell, etype, value, tb, tb_offset=None) -> None:
+    """IPython custom exception handler: a `CpinError` shows as its French message and hint, no traceback.
+
+    IPython discards what a custom handler returns, so the handler shows the lines itself, as the cell's
+    `error` output (`_showtraceback`: what ipykernel sends to the notebook). The cell still ends with status
+    `error` (IPython records the exception), so nbgrader and nbval count it as a failed cell."""
+    lines = value.render().splitlines() if isinstance(value, CpinError) else [str(value)]
+    shell._showtraceback(etype, value, ["\x1b[1;31m" + lines[0] + "\x1b[0m", *lines[1:]])
+
+
+def _register_notebook_errors() -> None:
+    """In IPython (Jupyter), show `CpinError`s through `notebook_error`; elsewhere, do nothing."""
+    ipython = sys.modules.get("IPython")  # not imported: not inside IPython (and no import cost)
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((CpinError,), notebook_error)
+
+
+_register_notebook_errors()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,14 @@ DEFAULT_TIMEOUT = {"object": 3, "rollout": 30, "service_endpoints": 15, "ingress
 DEFAULT_RETRIES = 3
 # Capabilities a check type needs whatever the exercise says.
 IMPLIED_REQUIRES = {"http": ("containers",), "docker": ("docker",)}
+
+# `namespaceLabels`: label syntax of Kubernetes, and the keys an exercise may set on its namespace.
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_PSA_PREFIX = "pod-security.kubernetes.io/"
+_PSA_MODES = ("enforce", "audit", "warn")
+_PSA_LEVELS = ("privileged", "baseline", "restricted")
+_PSA_VERSION = re.compile(r"^(latest|v1\.[0-9]{1,3})$")
+_KIT_LABELS = ("cpin.dev/project", "cpin.dev/env")  # identify the namespace: set by the kit only
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,18 @@ class Exercise:
     hints: dict[int, str] = field(default_factory=dict)
     setup: Steps = Steps()
     reset: Steps = Steps()
+    namespace_labels: dict[str, str] = field(default_factory=dict)  # this exercise's share of the namespace's
 
     def namespace(self, learner: str) -> str:
         """The learner's namespace for this exercise (a valid DNS label)."""
         name = self.namespace_template.format(learner=_dns_label(learner), module=self.module, exercise=self.id)
         return _dns_label(name)
+
+    def namespace_pattern(self) -> re.Pattern:
+        """The namespaces this exercise can live in, whoever the learner (`{learner}` matches any label)."""
+        sentinel = "qqapprenantqq"
+        name = self.namespace(sentinel)
+        return re.compile(re.escape(name).replace(sentinel, "[a-z0-9]([a-z0-9-]*[a-z0-9])?") + r"\Z")
 
     def max_points(self, check: CheckSpec) -> float:
         """Points a check is worth: its weight scaled to the exercise total (pure)."""
@@ -175,6 +191,39 @@ def validate(data: Any, source: str) -> None:
                          hint_fr="Le format est décrit dans exercises/README.md.")
 
 
+def label_problems(labels: dict) -> list[str]:
+    """French problems of a `namespaceLabels` map (pure): label syntax, allowed keys and values."""
+    problems = []
+    for key, value in labels.items():
+        prefix, _, name = key.rpartition("/")
+        where = f"« namespaceLabels.{key} »"
+        if not _LABEL_NAME.match(name) or len(name) > 63 or (prefix and not re.fullmatch(
+                r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", prefix)):
+            problems.append(f"{where} : ce n'est pas une clé d'étiquette Kubernetes valide "
+                            "(préfixe DNS facultatif, « / », nom de 63 caractères au plus)")
+            continue
+        if not isinstance(value, str) or len(value) > 63 or (value and not _LABEL_NAME.match(value)):
+            problems.append(f"{where} : {value!r} n'est pas une valeur d'étiquette valide "
+                            "(63 caractères au plus : lettres, chiffres, « - », « _ », « . »)")
+            continue
+        if key.startswith(_PSA_PREFIX):
+            mode, _, suffix = name.partition("-")
+            if mode not in _PSA_MODES or suffix not in ("", "version"):
+                problems.append(f"{where} : clé Pod Security inconnue ; clés possibles : " + ", ".join(
+                    f"{_PSA_PREFIX}{m}{s}" for m in _PSA_MODES for s in ("", "-version")))
+            elif suffix == "" and value not in _PSA_LEVELS:
+                problems.append(f"{where} : niveau « {value} » inconnu ; niveaux possibles : {', '.join(_PSA_LEVELS)}")
+            elif suffix == "version" and not _PSA_VERSION.match(value):
+                problems.append(f"{where} : version « {value} » invalide (« latest » ou « v1.36 » par exemple)")
+        elif prefix == "cpin.dev" and key not in _KIT_LABELS:
+            if key == "cpin.dev/env-type" and value not in ("dev", "prod"):
+                problems.append(f"{where} : « {value} » n'est pas un type d'environnement (dev ou prod)")
+        else:
+            problems.append(f"{where} : clé non permise ; seules les clés pod-security.kubernetes.io/* et "
+                            f"cpin.dev/* (sauf {', '.join(_KIT_LABELS)}, posées par le kit) sont acceptées")
+    return problems
+
+
 def _steps(raw: dict | None, directory: Path, source: str, key: str) -> Steps:
     raw = raw or {}
     files = []
@@ -197,6 +246,10 @@ def load_file(path: Path) -> Exercise:
     if isinstance(data, dict) and isinstance(data.get("hints"), dict):
         data["hints"] = {str(k): v for k, v in data["hints"].items()}  # YAML reads `1:` as an int
     validate(data, source)
+    problems = label_problems(data.get("namespaceLabels") or {})
+    if problems:
+        raise InputError(f"{source} : exercice invalide :\n  - " + "\n  - ".join(problems),
+                         hint_fr="Le format est décrit dans exercises/README.md.")
     directory = path.parent
     if data["id"] != directory.name or data["module"] != directory.parent.name:
         raise InputError(f"{source} : « id » ({data['id']}) et « module » ({data['module']}) doivent être les noms "
@@ -217,7 +270,8 @@ def load_file(path: Path) -> Exercise:
         learner_files=tuple(data.get("learnerFiles", [])), rules=tuple(data.get("rules", [])),
         hints={int(k): v for k, v in (data.get("hints") or {}).items()},
         setup=_steps(data.get("setup"), directory, source, "setup"),
-        reset=_steps(data.get("reset"), directory, source, "reset"))
+        reset=_steps(data.get("reset"), directory, source, "reset"),
+        namespace_labels=dict(data.get("namespaceLabels") or {}))
 
 
 _cache: dict[Path, tuple[float, Exercise]] = {}
@@ -245,7 +299,38 @@ def all_exercises(root: Path | None = None, *, include_examples: bool = False) -
             raise InputError(f"{path} : l'identifiant « {exercise.id} » existe déjà "
                              f"({found[exercise.id].directory / 'exercise.yaml'}).")
         found[exercise.id] = exercise
-    return sorted(found.values(), key=lambda e: (e.module, e.id))
+    exercises = sorted(found.values(), key=lambda e: (e.module, e.id))
+    shared: dict[str, list[Exercise]] = {}
+    for exercise in exercises:
+        shared.setdefault(exercise.namespace_pattern().pattern, []).append(exercise)
+    for group in shared.values():
+        merge_labels(group)
+    return exercises
+
+
+def merge_labels(exercises: list[Exercise]) -> dict[str, str]:
+    """The labels of exercises that share a namespace, merged; a conflict is a French `InputError`."""
+    merged: dict[str, str] = {}
+    owner: dict[str, Exercise] = {}
+    for exercise in exercises:
+        for key, value in exercise.namespace_labels.items():
+            if key in merged and merged[key] != value:
+                first = owner[key]
+                raise InputError(
+                    f"{exercise.directory / 'exercise.yaml'} : exercice invalide : « namespaceLabels.{key} » vaut "
+                    f"« {value} », or l'exercice « {first.id} » ({first.directory / 'exercise.yaml'}), qui partage "
+                    f"le même espace de noms, lui donne « {merged[key]} ».",
+                    hint_fr="Les exercices d'un même espace de noms doivent s'accorder sur ses étiquettes ; "
+                            "sinon, donnez à l'un d'eux son propre « namespace ».")
+            merged[key] = value
+            owner.setdefault(key, exercise)
+    return merged
+
+
+def namespace_labels(namespace: str, root: Path | None = None) -> dict[str, str]:
+    """Labels the exercises living in `namespace` ask for (merged over all of them, whoever the learner)."""
+    exercises = [e for e in all_exercises(root, include_examples=True) if e.namespace_pattern().match(namespace)]
+    return merge_labels(exercises)
 
 
 def get(exercise_id: str, root: Path | None = None) -> Exercise:

@@ -190,6 +190,14 @@ def _current(client, tag: str, recipe: str) -> bool:
     return labels.get(RECIPE_LABEL) == recipe
 
 
+def _image_id(client, tag: str) -> str | None:
+    import docker
+    try:
+        return client.images.get(tag).id
+    except docker.errors.ImageNotFound:
+        return None
+
+
 def _size_mb(client, tag: str) -> float:
     return round(client.images.get(tag).attrs["Size"] / 1e6, 1)
 
@@ -269,7 +277,9 @@ def _busybox_context(image: BaseImage) -> bytes:
 
 
 def _build(client, *, tag: str, labels: dict, **kwargs) -> None:
-    """Build with the SDK's low-level API; a failing step becomes ToolFailed with its output."""
+    """Build with the SDK's low-level API; a failing step becomes ToolFailed with its output.
+    Untagged leftovers of earlier stages (e.g. the demo app's `test` stage) are removed afterwards."""
+    import docker
     lines: list[str] = []
     for chunk in client.api.build(tag=tag, labels=labels, rm=True, forcerm=True, decode=True, **kwargs):
         if "stream" in chunk:
@@ -277,6 +287,10 @@ def _build(client, *, tag: str, labels: dict, **kwargs) -> None:
         if "error" in chunk:
             raise ToolFailed(f"La construction de {tag} a échoué : {chunk['error'].strip()}",
                              command=["docker", "build", "-t", tag], output="\n".join(lines))
+    for layer_id in reversed([line[6:] for line in lines if line.startswith(" ---> ") and " " not in line[6:]]):
+        with contextlib.suppress(docker.errors.APIError):  # parents of the tagged image stay (conflict)
+            if not client.images.get(layer_id).tags:
+                client.images.remove(layer_id)
 
 
 def _prepare_base(client, image: BaseImage, cache: Path, force: bool, log) -> str:
@@ -311,12 +325,17 @@ def _prepare_base(client, image: BaseImage, cache: Path, force: bool, log) -> st
 
 
 def _prepare_kit(client, image: KitImage, mapping: Mapping, force: bool, log) -> str:
+    import docker
     base = mapping.bases[image.base].offline
     recipe = _recipe_hash(_context_hash(image.context), image.dockerfile, client.images.get(base).id)
     if not force and _current(client, image.tag, recipe):
         return "présente"
+    previous = _image_id(client, image.tag)
     _build(client, tag=image.tag, labels={KIT_LABEL: "app", RECIPE_LABEL: recipe},
            path=str(image.context), dockerfile=image.dockerfile, buildargs={"BASE_IMAGE": base}, pull=False)
+    if previous and previous != _image_id(client, image.tag):
+        with contextlib.suppress(docker.errors.APIError):  # the replaced build, unless a container uses it
+            client.images.remove(previous)
     return "construite"
 
 
@@ -326,6 +345,7 @@ def prepare(keys: Iterable[str] | None = None, *, force: bool = False, client=No
     mapping = mapping or load_mapping()
     known = [*mapping.bases, *mapping.kit]
     wanted = list(keys or known)
+    forced = set(wanted) if force else set()   # --force rebuilds the named images, not the bases they pull in
     for key in wanted:
         if key not in known:
             raise InputError(f"Image inconnue : « {key} ».", hint_fr=f"Connues : {', '.join(known)}.")
@@ -341,11 +361,11 @@ def prepare(keys: Iterable[str] | None = None, *, force: bool = False, client=No
             if key in mapping.bases:
                 image = mapping.bases[key]
                 log(f"{image.offline} : {image.description}")
-                action, tag = _prepare_base(client, image, cache, force, log), image.offline
+                action, tag = _prepare_base(client, image, cache, key in forced, log), image.offline
             else:
                 image = mapping.kit[key]
                 log(f"{image.tag} : {image.description}")
-                action, tag = _prepare_kit(client, image, mapping, force, log), image.tag
+                action, tag = _prepare_kit(client, image, mapping, key in forced, log), image.tag
             outcomes.append(Prepared(key, tag, action, round(time.monotonic() - started, 1), _size_mb(client, tag)))
             log(f"  {action} ({outcomes[-1].seconds} s, {outcomes[-1].size_mb} Mo)")
     return outcomes

@@ -12,7 +12,7 @@ from typing import Any
 
 from grader.checks._kube import Kube, policy_of, warning_fr
 from grader.checks.base import CheckContext, Outcome
-from grader.errors import InputError
+from grader.errors import ApiFailure, InputError
 from grader.results import Status
 
 # ------------------------------------------------------------------ dotted paths
@@ -170,15 +170,18 @@ def rollout_complete(ctx: CheckContext, params: dict) -> Outcome:
     if observed >= generation and updated >= desired and available >= desired and total == updated:
         return Outcome.ok(f"déploiement terminé : {available}/{desired} réplique(s) disponible(s)", evidence)
     reasons = explain(ctx.kube, ctx.namespace, kind, name)
-    conditions = _conditions(obj)
+    conditions = _conditions(obj) if observed >= generation else {}  # not those of the previous spec
     progressing = conditions.get("Progressing", {})
     stuck = progressing.get("status") == "False" and progressing.get("reason") == "ProgressDeadlineExceeded"
-    failure = conditions.get("ReplicaFailure", {}).get("status") == "True"
+    if conditions.get("ReplicaFailure", {}).get("status") == "True" and not reasons:
+        # may come from an old ReplicaSet still being replaced: shown, but not a reason to stop waiting
+        reasons = [("", conditions["ReplicaFailure"].get("message", "")[:300])]
     detail = f"{available}/{desired} réplique(s) disponible(s), {updated} à jour"
     if reasons:
         detail += " — " + " ; ".join(r for _, r in reasons)
         evidence["causes"] = [r for _, r in reasons]
-    final = stuck or failure or any(cause in ("quota", "image", "crashloop", "config") for cause, _ in reasons)
+    final = observed >= generation and (stuck or any(
+        cause in ("quota", "image", "crashloop", "config", "security") for cause, _ in reasons))
     return Outcome.fail(detail, evidence, final=final)
 
 
@@ -195,6 +198,8 @@ def _classify(reason: str, message: str) -> str | None:
         return "crashloop"
     if reason == "FailedScheduling":
         return "scheduling"
+    if reason == "FailedCreate" and "violates podsecurity" in text:
+        return "security"
     if reason in ("FailedMount", "CreateContainerConfigError") or \
             ("not found" in text and ("configmap" in text or "secret" in text)):
         return "config"
@@ -207,7 +212,11 @@ _CAUSE_FR = {
     "crashloop": "le conteneur redémarre en boucle",
     "scheduling": "aucun nœud ne peut accueillir le pod",
     "config": "ConfigMap ou Secret manquant pour démarrer le conteneur",
+    "security": "pods refusés par l'admission Pod Security de l'espace de noms",
 }
+
+
+_REVISION = "deployment.kubernetes.io/revision"
 
 
 def _owned(items: list[dict], owners: set[str]) -> list[dict]:
@@ -215,14 +224,17 @@ def _owned(items: list[dict], owners: set[str]) -> list[dict]:
 
 
 def involved(kube: Kube, namespace: str, kind: str, name: str) -> list[dict]:
-    """The object, the ReplicaSets/Pods it owns now (current objects only: old failures are gone)."""
+    """The object, the ReplicaSets/Pods it owns now (current objects only: old failures are gone; for a
+    Deployment, only the ReplicaSet of its current revision and its pods)."""
     obj = kube.get(kind, name, namespace)
     if obj is None:
         return []
     found = [obj]
     owners = {obj["metadata"]["uid"]}
     if kind == "Deployment":
-        sets = _owned(kube.list("ReplicaSet", namespace, record=False), owners)
+        revision = (obj["metadata"].get("annotations") or {}).get(_REVISION)
+        sets = [s for s in _owned(kube.list("ReplicaSet", namespace, record=False), owners)
+                if (s["metadata"].get("annotations") or {}).get(_REVISION) == revision]  # the current one only
         found += sets
         owners |= {s["metadata"]["uid"] for s in sets}
     if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
@@ -241,8 +253,11 @@ def explain(kube: Kube, namespace: str, kind: str, name: str) -> list[tuple[str,
         cause = _classify(event.get("reason", ""), event.get("message", ""))
         if cause and cause not in found:
             target = event["involvedObject"]
-            found[cause] = f"{_CAUSE_FR[cause]} ({target.get('kind')} « {target.get('name')} » : " \
-                           f"{event.get('message', '').strip()[:200]})"
+            message = event.get("message", "").strip()[:200]
+            if cause == "security":  # what the pod lacks is long and is the point: keep it all
+                text = event.get("message", "")
+                message = text[text.find("violates PodSecurity"):].strip()[:600]
+            found[cause] = f"{_CAUSE_FR[cause]} ({target.get('kind')} « {target.get('name')} » : {message})"
     for pod in (o for o in objects if o.get("kind") == "Pod"):
         for status in (pod.get("status") or {}).get("containerStatuses") or []:
             waiting = (status.get("state") or {}).get("waiting") or {}
@@ -490,19 +505,75 @@ def quota_usage(ctx: CheckContext, params: dict) -> Outcome:
     return Outcome.ok("quota conforme", evidence)
 
 
+# ------------------------------------------------------------------ the learner's namespace
+
+LABELS_MANAGER = "cpin-exercise-labels"  # field manager of the labels exercises ask for (`namespaceLabels`)
+
+
+def provision_namespace(kube: Kube, namespace: str, env_type: str = "dev") -> dict[str, str]:
+    """Create the learner's namespace like a platform environment if absent (`ensure_namespace`), then give it
+    the labels its exercises ask for (`namespaceLabels`, e.g. Pod Security `restricted`). Returns those labels.
+
+    The labels are applied before anything else can be created in it, and again whenever they are missing
+    (a namespace made before the exercise asked for them), under their own field manager.
+    """
+    from grader import exercises as registry
+    from grader.checks._kube import ensure_namespace
+    wanted = registry.namespace_labels(namespace)
+    ensure_namespace(kube, namespace, env_type)
+    if not wanted:
+        return wanted
+    current = ((kube.get("Namespace", namespace) or {}).get("metadata") or {}).get("labels") or {}
+    if any(current.get(key) != value for key, value in wanted.items()):
+        try:
+            kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": wanted}},
+                       None, field_manager=LABELS_MANAGER)
+        except ApiFailure as error:
+            if error.status != 403:
+                raise
+            raise ApiFailure(f"L'espace de noms « {namespace} » n'a pas les étiquettes que ses exercices demandent ("
+                             + ", ".join(f"{k}={v}" for k, v in wanted.items()) + ") et ce compte ne peut pas les "
+                             "poser.", status=403, hint_fr="Celui qui crée l'espace de noms doit les poser : "
+                             "grader.checks.kube.provision_namespace.") from error
+    return wanted
+
+
 # ------------------------------------------------------------------ manifests, apply and policy warnings
 
+_WRITE_HINT = ("Écrivez votre manifeste YAML (qui commence par « apiVersion: » et « kind: ») dans la cellule "
+               "%%writefile, exécutez-la, puis relancez apply().")
+
+
+def _shown(value) -> str:
+    text = " ".join(str(value).split())
+    return text[:60] + ("…" if len(text) > 60 else "")
+
+
 def load_documents(path_or_text: str | Path, base: Path | None = None) -> tuple[str, list[dict]]:
-    """(source label, objects) from a file path or YAML text; French error on bad YAML."""
+    """(source label, objects) from a file path or YAML text; a French `InputError` for anything that is
+    not a list of Kubernetes objects (empty text or file, bad YAML, a document that is not an object,
+    a missing kind/apiVersion/metadata.name)."""
     import yaml
-    text, source = None, "texte"
+    text, source = None, getattr(path_or_text, "source", "texte")
+    if not isinstance(path_or_text, (str, Path)):
+        raise InputError(f"apply() attend un chemin de fichier ou du texte YAML, pas {type(path_or_text).__name__}.",
+                         hint_fr="Par exemple : apply(\"exercice/deployment.yaml\", exercise=\"exercice\").")
+    if isinstance(path_or_text, str) and not path_or_text.strip():
+        what = "le texte ou le chemin donné" if source == "texte" else f"le {source}"
+        raise InputError(f"Rien à appliquer : {what} est vide.",
+                         hint_fr="Donnez le chemin du fichier écrit par la cellule %%writefile, par exemple "
+                                 "apply(\"exercice/deployment.yaml\", exercise=\"exercice\").")
     if isinstance(path_or_text, Path) or ("\n" not in str(path_or_text) and ":" not in str(path_or_text)):
         path = Path(path_or_text)
         path = path if path.is_absolute() or base is None else base / path
         if not path.is_file():
             raise InputError(f"Fichier « {path_or_text} » introuvable.",
-                             hint_fr="Vérifiez le chemin (relatif au dossier du notebook).")
-        text, source = path.read_text(encoding="utf-8"), str(path_or_text)
+                             hint_fr="Vérifiez le chemin (relatif au dossier du notebook) et exécutez d'abord la "
+                                     "cellule %%writefile qui l'écrit.")
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path_or_text)
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"Fichier « {path_or_text} » illisible ({type(error).__name__}).") from error
     else:
         text = str(path_or_text)
     try:
@@ -510,27 +581,62 @@ def load_documents(path_or_text: str | Path, base: Path | None = None) -> tuple[
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (ligne {mark.line + 1})" if mark else ""
-        raise InputError(f"{source} : YAML illisible{where}.",
-                         hint_fr="Vérifiez l'indentation et les « : ».") from error
+        problem = getattr(error, "problem", "") or ""
+        raise InputError(f"{source} : YAML illisible{where}" + (f" : {problem}." if problem else "."),
+                         hint_fr="Vérifiez l'indentation (des espaces, pas de tabulations) et les « : ».") from error
+    if not docs:
+        raise InputError(f"{source} : aucun objet Kubernetes (vide, ou seulement des commentaires).", hint_fr=_WRITE_HINT)
     objects = []
-    for doc in docs:
+    for number, doc in enumerate(docs, 1):
         if isinstance(doc, dict) and doc.get("kind") == "List":
-            objects.extend(doc.get("items") or [])
+            objects.extend((number, item) for item in doc.get("items") or [])
         elif isinstance(doc, dict):
-            objects.append(doc)
+            objects.append((number, doc))
         else:
-            raise InputError(f"{source} : chaque document doit être un objet Kubernetes (clé: valeur).")
-    for obj in objects:
-        if not obj.get("kind") or not obj.get("apiVersion") or not (obj.get("metadata") or {}).get("name"):
-            raise InputError(f"{source} : un objet n'a pas de kind, d'apiVersion ou de metadata.name.")
-    return source, objects
+            raise InputError(f"{source} : le document n° {number} n'est pas un objet Kubernetes (des lignes "
+                             f"« clé: valeur » sont attendues) ; on y lit : « {_shown(doc)} ».", hint_fr=_WRITE_HINT)
+    for number, obj in objects:
+        if not isinstance(obj, dict):
+            raise InputError(f"{source} : un élément de la liste du document n° {number} n'est pas un objet.")
+        meta = obj.get("metadata")
+        missing = [key for key, ok in (("kind", isinstance(obj.get("kind"), str) and obj.get("kind")),
+                                       ("apiVersion", isinstance(obj.get("apiVersion"), str) and obj.get("apiVersion")),
+                                       ("metadata.name", isinstance(meta, dict) and meta.get("name")))
+                   if not ok]
+        if missing:
+            what = f"{obj.get('kind')} " if isinstance(obj.get("kind"), str) else ""
+            raise InputError(f"{source} : l'objet {what}du document n° {number} n'a pas de "
+                             + ", ni de ".join(f"« {m} »" for m in missing) + ".",
+                             hint_fr="Chaque objet déclare apiVersion, kind et metadata.name.")
+    return source, [obj for _, obj in objects]
+
+
+def _resource(kube: Kube, obj: dict):
+    """The API resource of `obj`; an unknown kind or apiVersion is a French error that suggests the right one."""
+    import difflib
+
+    from grader.checks._kube import KNOWN
+    kind, version = obj["kind"], obj["apiVersion"]
+    try:
+        return kube.resource(kind, version)
+    except InputError as error:
+        name = obj["metadata"]["name"]
+        if kind in KNOWN:
+            raise InputError(f"{kind} « {name} » : l'apiVersion « {version} » ne convient pas ; "
+                             f"un {kind} s'écrit avec « apiVersion: {KNOWN[kind][0]} ».",
+                             hint_fr="Corrigez la ligne apiVersion du manifeste.") from error
+        close = difflib.get_close_matches(kind, list(KNOWN), n=1, cutoff=0.6) or \
+            [k for k in KNOWN if k.lower() == kind.lower()]
+        guess = f" Vouliez-vous dire « {close[0]} » (apiVersion: {KNOWN[close[0]][0]}) ?" if close else ""
+        raise InputError(f"{error.message_fr} (objet « {name} »).{guess}",
+                         hint_fr="Vérifiez l'orthographe de « kind » (majuscules comprises) et l'apiVersion.") from error
 
 
 def apply_objects(kube: Kube, objects: list[dict], namespace: str, *, dry_run: bool = False) -> list[dict]:
     """Server-side apply into `namespace` only; one dict per object (action, warnings in French)."""
     results = []
     for obj in objects:
-        res = kube.resource(obj["kind"], obj["apiVersion"])
+        res = _resource(kube, obj)
         name = obj["metadata"]["name"]
         if not res.namespaced:
             raise InputError(f"{obj['kind']} « {name} » n'appartient à aucun espace de noms : "
@@ -544,8 +650,20 @@ def apply_objects(kube: Kube, objects: list[dict], namespace: str, *, dry_run: b
         response = kube.apply(body, namespace, dry_run=dry_run)
         results.append({"objet": f"{obj['kind']}/{name}", "warnings": list(response.warnings),
                         "policies": [p for p in map(policy_of, response.warnings) if p],
-                        "avertissements": [warning_fr(w) for w in response.warnings]})
+                        "avertissements": [_warning_fr(w) for w in response.warnings]})
     return results
+
+
+_PSA_WARNING = re.compile(r'^would violate PodSecurity "([^"]+)": (.*)$', re.S)
+
+
+def _warning_fr(text: str) -> str:
+    """`warning_fr`, plus Pod Security warnings: the pods of this object will be refused."""
+    match = _PSA_WARNING.match(text)
+    if match:
+        return (f"Pod Security « {match.group(1)} » de l'espace de noms refusera les pods de cet objet : "
+                f"{match.group(2).strip()}")
+    return warning_fr(text)
 
 
 def policy_warnings(ctx: CheckContext, params: dict) -> Outcome:
@@ -553,16 +671,15 @@ def policy_warnings(ctx: CheckContext, params: dict) -> Outcome:
     if not files:
         raise InputError("Contrôle « policy_warnings » sans fichier : indiquez params.files ou learnerFiles.")
     objects = []
-    for rel in files:
-        if not (ctx.work_dir / rel).is_file():
-            return Outcome.fail(f"fichier « {rel} » introuvable", final=True)
-        objects += load_documents(ctx.work_dir / rel)[1]
     try:
+        for rel in files:
+            if not (ctx.work_dir / rel).is_file():
+                return Outcome.fail(f"fichier « {rel} » introuvable", final=True)
+            objects += load_documents(str(rel), base=ctx.work_dir)[1]
         applied = apply_objects(ctx.kube, objects, ctx.namespace, dry_run=True)
     except InputError as error:
         return Outcome.fail(error.message_fr, final=True)
     except Exception as error:  # noqa: BLE001 - an admission denial is an answer, not a crash
-        from grader.errors import ApiFailure
         if isinstance(error, ApiFailure) and error.status in (400, 403, 422):
             return Outcome.fail(f"refusé par le cluster : {error.message_fr}", final=True)
         raise

@@ -12,14 +12,16 @@ from grader.errors import InputError
 from grader.results import Status
 
 
-def _rule_outcome(problems: list, rule_id: str) -> Outcome:
+def _rule_outcome(problems: list, rule_id: str, *, strict: bool = False) -> Outcome:
+    """Verdict of one rule: its errors fail; its warnings warn (still score) — or fail too when `strict`,
+    with its info-level findings, so that advice-level rules can be graded."""
     mine = [p for p in problems if p.rule == rule_id]
-    errors = [p for p in mine if p.severity == "error"]
+    failing = [p for p in mine if p.severity == "error" or (strict and p.severity in ("warning", "info"))]
     warnings = [p for p in mine if p.severity == "warning"]
     evidence = [{"fichier": p.file, "ligne": p.line, "objet": p.object, "message": p.message} for p in mine] or None
-    if errors:
-        return Outcome(Status.FAILED, " ; ".join(f"{p.file}: {p.message}" for p in errors[:3]) +
-                       (f" (+{len(errors) - 3})" if len(errors) > 3 else ""), evidence, final=True)
+    if failing:
+        return Outcome(Status.FAILED, " ; ".join(f"{p.file}: {p.message}" for p in failing[:3]) +
+                       (f" (+{len(failing) - 3})" if len(failing) > 3 else ""), evidence, final=True)
     if warnings:
         return Outcome(Status.WARNING, " ; ".join(f"{p.file}: {p.message}" for p in warnings[:3]), evidence)
     return Outcome.ok("règle respectée")
@@ -29,26 +31,29 @@ def _hint_of(problems: list, rule_id: str) -> str:
     return next((p.hint for p in problems if p.rule == rule_id and p.hint), "")
 
 
-def expand(problems: list, rule_ids: list[str]) -> Outcome:
-    """One sub-check per rule in `rule_ids`; with no list, one verdict over all errors."""
+def expand(problems: list, rule_ids: list[str], *, strict: bool = False) -> Outcome:
+    """One sub-check per rule in `rule_ids`; with no list, one verdict over all errors (and warnings
+    when `strict`: info-level findings of unlisted rules stay informational)."""
     if not rule_ids:
-        errors = [p for p in problems if p.severity == "error"]
+        errors = [p for p in problems if p.severity == "error" or (strict and p.severity == "warning")]
         evidence = [p.to_dict() for p in problems] or None
         if errors:
-            return Outcome.fail(f"{len(errors)} erreur(s) : " + " ; ".join(f"{p.file}: {p.message}" for p in errors[:3]),
+            what = "problème(s)" if strict else "erreur(s)"
+            return Outcome.fail(f"{len(errors)} {what} : " + " ; ".join(f"{p.file}: {p.message}" for p in errors[:3]),
                                 evidence, final=True)
         warnings = [p for p in problems if p.severity == "warning"]
         if warnings:
             return Outcome(Status.WARNING, f"{len(warnings)} avertissement(s)", evidence)
         return Outcome.ok("aucune erreur", evidence)
-    subs = tuple((rule_id, f"Règle {rule_id}", _rule_outcome(problems, rule_id), 1.0, _hint_of(problems, rule_id))
-                 for rule_id in rule_ids)
+    subs = tuple((rule_id, f"Règle {rule_id}", _rule_outcome(problems, rule_id, strict=strict), 1.0,
+                  _hint_of(problems, rule_id)) for rule_id in rule_ids)
     worst = min((s[2].status for s in subs), key=_rank)
     return Outcome(worst, "", None, final=True, sub=subs)
 
 
 def lint(ctx: CheckContext, params: dict) -> Outcome:
-    """The learner's files through `grader.rules.lint_paths`; points per rule of the exercise."""
+    """The learner's files through `grader.rules.lint_paths`; points per rule of the exercise.
+    `strict: true`: a warning or an info-level finding of a listed rule is a failure too."""
     from grader import rules as engine
     files = ctx.files(params.get("files"))
     if not files:
@@ -60,7 +65,7 @@ def lint(ctx: CheckContext, params: dict) -> Outcome:
     unusable = [p for p in problems if p.rule == "input-unusable"]
     if unusable:
         return Outcome.fail(f"fichier illisible : {unusable[0].file}: {unusable[0].message}", final=True)
-    return expand(list(problems), list(params.get("rules") or ctx.rules))
+    return expand(list(problems), list(params.get("rules") or ctx.rules), strict=bool(params.get("strict")))
 
 
 def docker(ctx: CheckContext, params: dict) -> Outcome:

@@ -110,7 +110,7 @@ def _validate(course, args) -> int:
     verdicts = validate.validate(course, assignments, _options(args))
     for v in verdicts:
         mark = "✔" if v.ok else "✘"
-        print(f"{mark} {v.assignment} ({v.version}) : {v.score:g}/{v.max_score:g}, attendu {v.expected:g}"
+        print(f"{mark} {v.assignment} ({'départ' if v.version == 'depart' else v.version}) : {v.score:g}/{v.max_score:g}, attendu {v.expected:g}"
               + (f" — {'; '.join(v.notes)}" if v.notes and not v.ok else ""))
     failed = [v for v in verdicts if not v.ok]
     print(f"{len(verdicts) - len(failed)}/{len(verdicts)} vérifications réussies.")

@@ -12,5 +12,6 @@ Small modules, one job each:
 - `fence`: one set of namespaces and an RBAC-restricted kubeconfig per submission;
 - `redact`: the feedback preprocessor that hides hidden checks;
 - `export`: per-check CSV and JSON;
+- `report`: the progress line and summary table printed for trainers;
 - `validate`: solutions score full marks, starters score zero.
 """

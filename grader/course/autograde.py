@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +24,8 @@ from typing import Callable
 import nbformat
 
 from grader.course import evidence, execute, fence as fencing, sanitize, scoring
-from grader.course.layout import Course
+from grader.config import settings
+from grader.course.layout import Course, venv_path
 from grader.errors import CpinError, InputError
 
 RECORD_VERSION = 1
@@ -153,14 +156,68 @@ def step_evidence(ctx: NotebookContext) -> None:
         updated.append(scoring.CellScore(cell.grade_id, round(attempt.share * cell.max_score, 4), cell.max_score,
                                          f"d'après la meilleure tentative ({attempt.when})"))
     ctx.scores = updated
+    if ctx.nb is not None:
+        _show_evidence_scores(ctx.nb, {c.grade_id: c for c in updated if ctx.ref.exercise(c.grade_id)})
 
 
-STEPS: tuple[Callable[[NotebookContext], None], ...] = (step_sanitize, step_execute, step_score, step_evidence)
+def _show_evidence_scores(nb, cells: dict[str, scoring.CellScore]) -> None:
+    """Test cells show the score the evidence gave, not what the live run printed."""
+    from nbformat.v4 import new_output
+
+    for cell in nb.cells:
+        score = cells.get(sanitize.nbgrader_meta(cell).get("grade_id"))
+        if score is not None and cell.cell_type == "code":
+            cell.outputs = [new_output("stream", name="stdout",
+                                       text=f"Noté sur le journal de tentatives : {score.note}.\n"),
+                            new_output("execute_result", data={"text/plain": repr(float(score.score or 0.0))},
+                                       execution_count=cell.get("execution_count"))]
+
+
+def step_reports(ctx: NotebookContext) -> None:
+    """Live grading: the check results `grade()` logged in the submission's own data dir."""
+    if not ctx.options.from_evidence:
+        ctx.reports = evidence.reports(Path(ctx.sandbox.env["CPIN_DATA"]))
+
+
+def step_explain(ctx: NotebookContext) -> None:
+    """Each `grade(id)` test cell also shows the checklist behind its number: messages and evidence as
+    the learner saw them (hidden checks keep their generic message), never check code or expectations."""
+    if ctx.nb is None:
+        return
+    from nbformat.v4 import new_output
+
+    from grader import feedback
+    from grader.results import Report, Result, Status
+
+    fields = {f for f in Result.__dataclass_fields__}
+    for cell in ctx.nb.cells:
+        gid = sanitize.nbgrader_meta(cell).get("grade_id")
+        exercise = ctx.ref.exercise(gid) if gid in ctx.ref.source else None
+        results = ctx.reports.get(exercise or "")
+        if not results or cell.cell_type != "code":
+            continue
+        try:
+            report = Report(exercise, exercise, tuple(
+                Result(**{**{k: v for k, v in r.items() if k in fields}, "status": Status(r["status"])})
+                for r in results))
+            shown = new_output("display_data", data={"text/html": feedback.to_html(report),
+                                                     "text/plain": feedback.to_text(report)})
+        except Exception:  # noqa: BLE001 - an unreadable record only loses the explanation
+            continue
+        # before the score: nbgrader reads the first execute_result, and feedback shows the list first
+        cell.outputs = [shown, *cell.outputs]
+
+
+STEPS: tuple[Callable[[NotebookContext], None], ...] = (
+    step_sanitize, step_execute, step_score, step_reports, step_evidence, step_explain)
 
 
 # --------------------------------------------------------------------------- one submission (worker)
 def learner_id(student: str) -> str:
-    return f"g-{student}"
+    """The learner id a submission is graded under: ASCII, DNS-safe, short, distinct per student id."""
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", student).encode("ascii", "ignore")
+                  .decode().lower()).strip("-")[:20].strip("-")
+    return f"g-{slug or 'x'}-{hashlib.sha256(student.encode()).hexdigest()[:6]}"
 
 
 def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
@@ -192,7 +249,9 @@ def grade_submission(job: Job) -> Outcome:
         data_dir = work / "donnees"
         data_dir.mkdir()
         learner = learner_id(job.student)
-        env = {"CPIN_LEARNER": learner, "CPIN_DATA": str(data_dir)}
+        # HOME is the sandbox, so the pinned tools' cache is passed explicitly.
+        env = {"CPIN_LEARNER": learner, "CPIN_DATA": str(data_dir), "CPIN_CACHE": str(settings().cache_dir),
+               "PATH": venv_path()}
         if job.options.admin is not None and not job.options.from_evidence:
             namespaces = namespaces_for(learner, job.assignment)
             kubeconfig = data_dir / "local" / "kubeconfig"
@@ -209,9 +268,8 @@ def grade_submission(job: Job) -> Outcome:
                                   submitted_text=submitted.read_text(errors="replace") if submitted.is_file() else None)
             for step in STEPS:
                 step(ctx)
-            reports = ctx.reports if job.options.from_evidence else evidence.reports(data_dir)
             outcome.rows += [r.to_dict() for r in scoring.check_rows(job.student, job.assignment, ref,
-                                                                     ctx.scores, reports)]
+                                                                     ctx.scores, ctx.reports)]
             outcome.scores[paths.name] = [asdict(s) for s in ctx.scores]
             outcome.unchanged[paths.name] = _unchanged_answers(ctx.nb) if ctx.nb is not None else []
             if ctx.nb is not None:

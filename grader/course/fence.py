@@ -53,7 +53,8 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
-    from grader.checks._kube import Kube, ensure_namespace
+    from grader.checks._kube import Kube
+    from grader.checks.kube import provision_namespace
     from grader.cluster import kubeconfig as kc
 
     if not namespaces:
@@ -64,7 +65,7 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
             core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
             kube = Kube(api)
             for ns in namespaces:
-                ensure_namespace(kube, ns)       # quota, policies, pull secret: as the learner had it
+                provision_namespace(kube, ns)       # quota, policies, pull secret: as the learner had it
                 core.patch_namespace(ns, {"metadata": {"labels": {
                     GRADING_LABEL: "true", ASSIGNMENT_LABEL: assignment[:63], "cpin.gouv.fr/learner": learner[:63]}}})
             _ignore_conflict(core.create_namespaced_service_account, home,

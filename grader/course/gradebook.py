@@ -56,7 +56,8 @@ class GradedCell:
 
 
 def cells_of(course: Course, student: str) -> list[GradedCell]:
-    """Every graded cell of every submission of `student`, as the gradebook scores it now."""
+    """Every graded cell of every assignment for `student`, as the gradebook scores it now (manual
+    grades win; an assignment not handed in scores zero)."""
     from nbgrader.api import MissingEntry
 
     out = []
@@ -68,7 +69,9 @@ def cells_of(course: Course, student: str) -> list[GradedCell]:
         for assignment in gb.assignments:
             try:
                 submission = gb.find_submission(assignment.name, student)
-            except MissingEntry:
+            except MissingEntry:           # nothing handed in: every point of the assignment is lost
+                out += [GradedCell(assignment.name, notebook.name, cell.name, 0.0, float(cell.max_score or 0.0))
+                        for notebook in assignment.notebooks for cell in notebook.grade_cells]
                 continue
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

@@ -18,7 +18,7 @@ from grader.course.layout import Course
 @dataclass(frozen=True)
 class Verdict:
     assignment: str
-    version: str          # "solution" | "départ"
+    version: str          # "solution" | "depart"
     score: float
     max_score: float
     expected: float
@@ -44,7 +44,7 @@ def validate(course: Course, assignments: list[str], options: autograde.Options)
     options = replace(options, from_evidence=False)
     folder = Path(tempfile.mkdtemp(prefix="cpin-validate-"))
     try:
-        jobs = [_job(course, a, v, folder / a, options) for a in assignments for v in ("solution", "départ")]
+        jobs = [_job(course, a, v, folder / a, options) for a in assignments for v in ("solution", "depart")]
         with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=autograde.pool_context()) as pool:
             outcomes = list(pool.map(autograde.grade_submission, jobs))
     finally:

@@ -47,7 +47,7 @@ def exercise_root(tmp_path, monkeypatch):
 def _exercise_root(tmp_path: Path, monkeypatch, ident: str, body: str, module: str) -> Path:
     root = tmp_path / "exercises"
     path = root / module / ident / "exercise.yaml"
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"apiVersion: cpin.dev/v1\nkind: Exercise\nid: {ident}\nmodule: {module}\n"
                     f"title: \"Test {ident}\"\nskill: kubernetes\npoints: 2\n" + textwrap.dedent(body))
     monkeypatch.setenv("CPIN_EXERCISES", str(root))

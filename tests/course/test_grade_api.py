@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import nbformat
 import pytest
 
-from conftest import answer, release_nb, submit
+from course_helpers import answer, release_nb, submit
 from grader.course import autograde, evidence
 
 T2 = "t2-grade"
@@ -76,6 +77,9 @@ def test_from_evidence_uses_the_best_shipped_attempt(course, live, tmp_path, mon
     assert {r["check"]: r["points"] for r in outcome.rows} == {"regles/disallow-latest-tag": 1.0,
                                                                 "regles/require-resources": 1.0}
     assert sorted(p.name for p in folder.iterdir()) == before           # the shipped log was read from a copy
+    graded = nbformat.read(course.step("autograded") / "preuves" / T2 / f"{T2}.ipynb", 4)
+    test_cell = next(c for c in graded.cells if c.cell_type == "code" and "grader.grade" in c.source)
+    assert [o.data["text/plain"] for o in test_cell.outputs if o.output_type == "execute_result"] == ["2.0"]
     live_outcome, = autograde.grade(course, T2, students=["preuves"], options=autograde.Options(workers=1))
     assert live_outcome.score == 0                                       # the live state says otherwise
 
@@ -100,3 +104,15 @@ def test_missing_evidence_scores_zero_with_a_reason(course, live):
                                options=autograde.Options(workers=1, from_evidence=True))
     assert outcome.score == 0
     assert any("pas de journal" in n for n in outcome.notes)
+
+
+
+def test_feedback_shows_the_checklist_but_not_the_hidden_expectations(course, live, capsys):
+    from grader import cli
+
+    assert cli.main(["course", "--course", str(course.root), "feedback", T2]) == 0
+    page = (course.step("feedback") / "latest" / T2 / f"{T2}.html").read_text()
+    assert "Contrôle caché : non réussi." in page and "Contrôle caché : réussi." in page
+    assert "disallow-latest-tag" in page                       # the check's title, as the learner saw it
+    assert "Donnez un tag de version explicite" not in page      # the hidden rule's remedy (its expectation)
+    assert "du conteneur « web »" not in page                   # nor its finding

@@ -9,7 +9,7 @@ import json
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, CARRE, COMPLETE, LABELS, SALUER, answer, insert_after, release_nb, submit
+from course_helpers import ASSIGNMENT, CARRE, COMPLETE, LABELS, SALUER, answer, insert_after, release_nb, submit
 from grader.course import autograde, export, layout
 
 OPTIONS = autograde.Options(workers=2, cell_timeout=3, budget=10)

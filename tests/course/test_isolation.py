@@ -13,13 +13,13 @@ import time
 import nbformat
 import pytest
 
-from conftest import DATA, answer, build_course, insert_after, release_nb, submit
+from course_helpers import DATA, answer, build_course, insert_after, release_nb, submit
 from grader.course import autograde, fence
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 T3 = "t3-kube"
 CREATE = ('core.create_namespaced_config_map(NS, {"metadata": {"name": "reponse"}, "data": {"ok": "oui"}})')
-GOOD_NS = "cpin-g-sage-t3-kube"
+GOOD_NS = autograde.namespaces_for(autograde.learner_id("sage"), T3)[0]
 HOSTILE = f'''
 from kubernetes import client as k
 from kubernetes.client.exceptions import ApiException

@@ -7,11 +7,17 @@ import stat
 
 import pytest
 
-from conftest import ASSIGNMENT, CARRE, COMPLETE, LABELS, answer, insert_after, release_nb, submit
+from course_helpers import ASSIGNMENT, CARRE, COMPLETE, DATA, LABELS, answer, build_course, insert_after, release_nb, submit
 from grader import certify, cli
 from grader.course import autograde
 
 READER = 'print("HISTORIQUE:", "\\n".join(In))'
+
+
+@pytest.fixture(scope="module")
+def course(course_env):
+    """Only the first module at first; the last test adds a second one."""
+    return build_course(course_env / "course", assignments=[ASSIGNMENT])
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +158,13 @@ def test_unknown_student_and_missing_file_are_french_errors(graded, tmp_path, ca
 def test_pass_rule(skills, passed):
     verdict, reasons = certify.verdict([certify.SkillScore(*s) for s in skills])
     assert verdict is passed and bool(reasons) is not passed
+
+
+def test_an_assignment_not_handed_in_counts_as_zero(graded, tmp_path, capsys):
+    from grader.course import generate
+
+    generate.generate(graded, DATA / "notebooks", ["t2-grade"])   # a second module (2 points), not handed in
+    assert _certify(graded, "complete", tmp_path) == 0              # 8/10: still at the 80 % mark
+    cert = json.loads((tmp_path / "complete.json").read_text())["certificate"]
+    assert cert["total"] == {"points": 8.0, "max": 10.0, "ratio": 0.8}
+    assert {s["skill"]: (s["points"], s["max"]) for s in cert["skills"]}["containerisation"] == (4.0, 6.0)

@@ -145,3 +145,13 @@ def test_static_checks_give_nothing_to_the_starter(exercise, tmp_path, monkeypat
     _stage(exercise, tmp_path, with_solution=False)
     report = _offline_report(exercise, tmp_path)
     assert report.points == 0 and report.max_points > 0, repr(report)
+
+
+def test_setup_cell_renders_through_the_kit_api():
+    """`rendre` wraps grader.api.render_chart (the real helm template), not an ad-hoc subprocess call."""
+    [setup] = [c for c in _cells() if _nbgrader(c).get("grade_id") == "setup"]
+    assert _nbgrader(setup) == {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
+                                "solution": False, "task": False}
+    source = _source(setup)
+    assert "render_chart(chart, values=[valeurs], release=release)" in source
+    assert "subprocess" not in source and "find(" not in source
