@@ -13,7 +13,7 @@ import traceback
 
 from grader.errors import CpinError, InputError
 
-COMMANDS = ("doctor", "tools", "cluster", "env", "lint", "check", "progress", "images", "course", "certify")
+COMMANDS = ("doctor", "tools", "cluster", "env", "lint", "check", "progress", "images", "course", "certify", "lab")
 
 
 def build_parser() -> argparse.ArgumentParser:

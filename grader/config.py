@@ -18,6 +18,7 @@ class Settings:
     backend: str     # CPIN_BACKEND: local | kind | existing | auto
     learner: str     # CPIN_LEARNER: learner id used in namespaces and the attempt log
     exercises_dir: Path  # CPIN_EXERCISES: the exercise registry (tests and trainers point it elsewhere)
+    lab_dir: Path    # CPIN_LAB_DIR: the learner's workspace (notebooks without solutions), outside the repo
 
     @property
     def tools_dir(self) -> Path:
@@ -26,7 +27,8 @@ class Settings:
     def source_of(self, name: str) -> str:
         """Where a setting's value comes from (for `cpin doctor`)."""
         var = {"data_dir": "CPIN_DATA", "cache_dir": "CPIN_CACHE", "backend": "CPIN_BACKEND",
-               "learner": "CPIN_LEARNER", "exercises_dir": "CPIN_EXERCISES"}[name]
+               "learner": "CPIN_LEARNER", "exercises_dir": "CPIN_EXERCISES",
+               "lab_dir": "CPIN_LAB_DIR"}[name]
         return f"${var}" if var in os.environ else "défaut"
 
 
@@ -43,4 +45,5 @@ def settings() -> Settings:
         backend=os.environ.get("CPIN_BACKEND", "auto"),
         learner=os.environ.get("CPIN_LEARNER") or os.environ.get("USER") or "apprenant",
         exercises_dir=Path(os.environ.get("CPIN_EXERCISES") or REPO_ROOT / "exercises"),
+        lab_dir=_home_path("CPIN_LAB_DIR", "~/cpin-autoformation"),
     )

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -287,10 +288,19 @@ def _build(client, *, tag: str, labels: dict, **kwargs) -> None:
         if "error" in chunk:
             raise ToolFailed(f"La construction de {tag} a échoué : {chunk['error'].strip()}",
                              command=["docker", "build", "-t", tag], output="\n".join(lines))
-    for layer_id in reversed([line[6:] for line in lines if line.startswith(" ---> ") and " " not in line[6:]]):
-        with contextlib.suppress(docker.errors.APIError):  # parents of the tagged image stay (conflict)
+    for layer_id in reversed(intermediate_ids(lines)):
+        with contextlib.suppress(docker.errors.DockerException):  # parents of the tagged image stay (conflict)
             if not client.images.get(layer_id).tags:
                 client.images.remove(layer_id)
+
+
+_LAYER_LINE = re.compile(r" ---> ([0-9a-f]{12,64})")
+
+
+def intermediate_ids(lines: list[str]) -> list[str]:
+    """Image ids of the build's steps (` ---> 3f2a…` lines); other ` ---> ` lines (`Running in …`,
+    `Using cache`, or an empty one, as Docker 20.10 prints on a first build) are not ids."""
+    return [m.group(1) for line in lines if (m := _LAYER_LINE.fullmatch(line.rstrip()))]
 
 
 def _prepare_base(client, image: BaseImage, cache: Path, force: bool, log) -> str:
@@ -369,6 +379,19 @@ def prepare(keys: Iterable[str] | None = None, *, force: bool = False, client=No
             outcomes.append(Prepared(key, tag, action, round(time.monotonic() - started, 1), _size_mb(client, tag)))
             log(f"  {action} ({outcomes[-1].seconds} s, {outcomes[-1].size_mb} Mo)")
     return outcomes
+
+
+def remove(client=None) -> list[str]:
+    """Remove every image the kit labelled (bases and kit images, nothing else); returns their tags.
+    The debootstrap archives in CPIN_CACHE/images stay: the next `prepare` re-imports them."""
+    import docker
+    client = client or docker_client()
+    removed = []
+    for image in client.images.list(filters={"label": KIT_LABEL}):
+        with contextlib.suppress(docker.errors.NotFound):
+            client.images.remove(image.id, force=True)
+            removed.extend(image.tags or [image.short_id])
+    return removed
 
 
 def inventory(client=None) -> list[dict]:

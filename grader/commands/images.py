@@ -1,4 +1,4 @@
-"""`cpin images prepare|list`: the kit's offline base images (see exercises/images.yaml)."""
+"""`cpin images prepare|list|remove`: the kit's offline base images (see exercises/images.yaml)."""
 from __future__ import annotations
 
 
@@ -14,6 +14,8 @@ def register(sub) -> None:
     prepare.set_defaults(func=run_prepare)
     listing = actions.add_parser("list", help="images du kit, présence locale, taille, équivalent public")
     listing.set_defaults(func=run_list)
+    remove = actions.add_parser("remove", help="supprime les images du kit (celles qu'il a étiquetées, rien d'autre)")
+    remove.set_defaults(func=run_remove)
 
 
 def run_prepare(args) -> int:
@@ -31,4 +33,11 @@ def run_list(args) -> int:
         size = f"{row['size_mb']} Mo" if row["present"] else "–"
         print(f"{row['key']:<11} {row['offline']:<22} {'oui' if row['present'] else 'non':<9} {size:>9}  "
               f"{row['online'] or '–':<17} {', '.join(row['exercises']) or '–'}")
+    return 0
+
+
+def run_remove(args) -> int:
+    from grader import images
+    removed = images.remove()
+    print(f"✔ {len(removed)} image(s) du kit supprimée(s) ; « cpin images prepare » les reconstruit.")
     return 0
