@@ -152,9 +152,12 @@ def _ldflags() -> str:
 
 
 def go_env() -> dict[str, str]:
+    """Go's environment for the kit's builds; its caches live under CPIN_CACHE/go unless GOMODCACHE or
+    GOCACHE are already set (a shared Go cache, or a test building into an empty CPIN_CACHE)."""
     cache = settings().cache_dir / "go"
     return {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly",
-            "GOMODCACHE": str(cache / "mod"), "GOCACHE": str(cache / "build")}
+            "GOMODCACHE": os.environ.get("GOMODCACHE") or str(cache / "mod"),
+            "GOCACHE": os.environ.get("GOCACHE") or str(cache / "build")}
 
 
 def build(names: list[str] | None = None, *, force: bool = False, log=print) -> dict[str, float]:

@@ -1,4 +1,5 @@
 """environment.yml (conda) and pyproject.toml (pip) must describe the same Python environment."""
+import re
 import tomllib
 
 import yaml
@@ -30,3 +31,13 @@ def test_python_floor_is_the_same():
     env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert project["requires-python"] == ">=3.11" and python.startswith("python>=3.11")
+
+
+def test_every_dependency_is_pinned_in_the_lock():
+    """`make lock` was run after the last change of pyproject.toml: each dependency has an exact version."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    pinned = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+              for line in (REPO_ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
+    for requirement in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ;]", requirement)[0]).lower()
+        assert name in pinned, f"{name} is not in requirements.lock: run `make lock`"

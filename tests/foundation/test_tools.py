@@ -157,3 +157,26 @@ def test_cpin_tools_lists_every_tool(capsys):
     for name in tools.TOOLS:
         if tools.TOOLS[name].required:
             assert re.search(rf"^✔ {re.escape(name)} ", out, re.M), name
+
+
+@pytest.mark.slow
+def test_a_tool_builds_into_an_empty_cache(tmp_path, monkeypatch):
+    """The build path a fresh machine takes, for one tool (kwok), into an empty CPIN_CACHE; the Go module
+    and build caches are the machine's own (a cold Go cache means ~1 GB of modules: measured in the notes)."""
+    from grader.config import settings
+    shared = tools.go_env()
+    if not (IN_CI or os.path.isdir(shared["GOMODCACHE"])):
+        pytest.skip("no Go module cache yet (run `make setup` once)")
+    monkeypatch.setenv("GOMODCACHE", shared["GOMODCACHE"])
+    monkeypatch.setenv("GOCACHE", shared["GOCACHE"])
+    monkeypatch.setenv("CPIN_CACHE", str(tmp_path / "cache"))
+    assert not tools.cache_path(tools.TOOLS["kwok"]).exists()
+
+    spent = tools.build(["kwok"], log=lambda line: None)
+
+    assert set(spent) == {"kwok"}
+    built = tools.cache_path(tools.TOOLS["kwok"])
+    assert built.is_file() and str(built).startswith(str(settings().tools_dir))
+    out = subprocess.run([str(built), "--version"], capture_output=True, text=True, timeout=60)
+    assert tools.TOOLS["kwok"].version.lstrip("v") in out.stdout + out.stderr
+    assert (built.parent / "ORIGIN").read_text().strip() == "build"
