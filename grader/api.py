@@ -98,7 +98,7 @@ def _in_chart(path: Path, top: Path) -> bool:
 def learner_sources(exercise: registry.Exercise, work_dir: Path) -> tuple[set, dict[str, str]]:
     """The learner's manifests (YAML learner files outside Helm charts): the (kind, name) they declare,
     and {file: French reason} for those that are missing or cannot be read as Kubernetes objects."""
-    from grader.checks.kube import load_documents
+    from grader.kube.manifests import load_documents
     declared: set = set()
     broken: dict[str, str] = {}
     for rel in exercise.learner_files:
@@ -116,7 +116,7 @@ def learner_sources(exercise: registry.Exercise, work_dir: Path) -> tuple[set, d
 
 
 def _setup_declared(exercise: registry.Exercise) -> set:
-    from grader.checks.kube import load_documents
+    from grader.kube.manifests import load_documents
     out = set()
     for path in exercise.setup.apply:
         try:
@@ -161,7 +161,7 @@ def run(exercise: registry.Exercise, *, learner: str | None = None, work_dir: Pa
     evidence: dict = {}
     live = [c for c in exercise.checks if c.type not in checks.OFFLINE]
     if live and kube is None:
-        from grader.checks._kube import connect
+        from grader.cluster.lifecycle import connect
         kube, capabilities = connect(evidence=evidence)
     elif kube is not None:
         kube.evidence = evidence
@@ -317,8 +317,9 @@ def _target(exercise: str | None, namespace: str | None) -> tuple[str, registry.
 def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: str | None = None) -> Applied:
     """Server-side apply of a file or YAML text (or `render_chart`'s output) into the learner's namespace;
     keeps the server's warnings (platform policies, Pod Security) in French."""
-    from grader.checks._kube import connect
-    from grader.checks.kube import apply_objects, load_documents, provision_namespace
+    from grader.checks.kube import provision_namespace
+    from grader.cluster.lifecycle import connect
+    from grader.kube.manifests import apply_objects, load_documents
     _, objects = load_documents(path_or_text, base=Path.cwd())
     target, _ = _target(exercise, namespace)
     kube, _caps = connect()
@@ -403,8 +404,9 @@ def reset(exercise_id: str, *, timeout: float = 60.0, work_dir: str | Path | Non
     files and in the setup manifests; waits until they are gone; then applies the setup manifests.
     Other exercises' objects in the same namespace are left alone.
     """
-    from grader.checks._kube import connect, delete_refs
-    from grader.checks.kube import apply_objects, load_documents, provision_namespace
+    from grader.checks.kube import provision_namespace
+    from grader.cluster.lifecycle import connect
+    from grader.kube.manifests import apply_objects, delete_refs, load_documents
     exercise = registry.get(exercise_id)
     namespace = exercise.namespace(settings().learner)
     kube, _caps = connect()

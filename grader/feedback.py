@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import html
 import json
+from typing import TYPE_CHECKING
 
-from grader.results import Report, Result, Status
+if TYPE_CHECKING:  # `results` renders itself through this module: no runtime import back
+    from grader.results import Report, Result
 
-_COLOURS = {Status.PASSED: "#2e7d32", Status.WARNING: "#ef6c00", Status.FAILED: "#c62828",
-            Status.SKIPPED: "#757575", Status.ERROR: "#c62828"}
-_ANSI = {Status.PASSED: "32", Status.WARNING: "33", Status.FAILED: "31", Status.SKIPPED: "90", Status.ERROR: "31"}
-_LABEL = {Status.PASSED: "réussi", Status.WARNING: "réussi avec avertissement", Status.FAILED: "échoué",
-          Status.SKIPPED: "non vérifiable ici", Status.ERROR: "n'a pas pu s'exécuter"}
+# Keyed by `Status.value`.
+_COLOURS = {"passed": "#2e7d32", "warning": "#ef6c00", "failed": "#c62828", "skipped": "#757575", "error": "#c62828"}
+_ANSI = {"passed": "32", "warning": "33", "failed": "31", "skipped": "90", "error": "31"}
+_LABEL = {"passed": "réussi", "warning": "réussi avec avertissement", "failed": "échoué",
+          "skipped": "non vérifiable ici", "error": "n'a pas pu s'exécuter"}
+_QUIET = ("passed", "skipped")  # statuses whose hint is not shown
 
 
 def pts(value: float) -> str:
@@ -22,7 +25,7 @@ def pts(value: float) -> str:
 
 
 def _points(result: Result) -> str:
-    if result.status is Status.SKIPPED:
+    if result.status == "skipped":
         return f"– / {pts(result.max_points)} pt"
     return f"{pts(result.points)} / {pts(result.max_points)} pt"
 
@@ -38,7 +41,7 @@ def to_html(report: Report) -> str:
     items = []
     for r in report.results:
         extra = ""
-        if r.hint and r.status not in (Status.PASSED, Status.SKIPPED):
+        if r.hint and r.status not in _QUIET:
             extra += (f"<details style='margin:2px 0 0 24px'><summary style='cursor:pointer;color:#1565c0'>Indice"
                       f"</summary><div style='padding:4px 8px'>{html.escape(r.hint)}</div></details>")
         if r.evidence not in (None, {}, []):
@@ -46,8 +49,8 @@ def to_html(report: Report) -> str:
                       f"Éléments observés</summary><pre style='font-size:85%;max-height:300px;overflow:auto;"
                       f"background:#f7f7f7;padding:6px'>{html.escape(_evidence_text(r.evidence))}</pre></details>")
         items.append(
-            f"<li style='margin:4px 0' title='{_LABEL[r.status]}'>"
-            f"<span style='color:{_COLOURS[r.status]};font-weight:bold;display:inline-block;width:20px'>"
+            f"<li style='margin:4px 0' title='{_LABEL[r.status.value]}'>"
+            f"<span style='color:{_COLOURS[r.status.value]};font-weight:bold;display:inline-block;width:20px'>"
             f"{r.status.symbol}</span><b>{html.escape(r.title)}</b>"
             f"<span style='float:right;color:#555'>{_points(r)}</span>"
             + (f"<div style='margin-left:24px;color:#333'>{html.escape(r.message)}</div>" if r.message else "")
@@ -69,15 +72,15 @@ def to_widget(report: Report):
 
 
 def to_text(report: Report, *, color: bool = False, evidence: bool = False) -> str:
-    def paint(status: Status, text: str) -> str:
-        return f"\x1b[{_ANSI[status]}m{text}\x1b[0m" if color else text
+    def paint(status, text: str) -> str:
+        return f"\x1b[{_ANSI[status.value]}m{text}\x1b[0m" if color else text
 
     lines = [f"{report.title} ({report.exercise_id}) : {pts(report.points)} / {pts(report.max_points)} pt"]
     for r in report.results:
         lines.append(f"  {paint(r.status, r.status.symbol)} {r.title} [{_points(r)}]")
         if r.message:
             lines.append(f"      {r.message}")
-        if r.hint and r.status not in (Status.PASSED, Status.SKIPPED):
+        if r.hint and r.status not in _QUIET:
             lines.append(f"      → indice : {r.hint}")
         if evidence and r.evidence not in (None, {}, []):
             lines.extend("      | " + line for line in _evidence_text(r.evidence).splitlines())

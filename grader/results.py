@@ -1,12 +1,14 @@
 """The result model: one frozen `Result` per sub-check, gathered in a `Report`. No markup here.
 
-Rendering lives in `grader/feedback.py`; point resolution is the pure function `score()`.
+Rendering lives in `grader/feedback.py` (which imports nothing back from here at run time); point resolution is the pure function `score()`.
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from grader import feedback
 
 
 class Status(str, enum.Enum):
@@ -77,9 +79,7 @@ class Report:
                 "max_points": self.max_points, "results": [r.to_dict() for r in self.results]}
 
     def _repr_html_(self) -> str:
-        from grader import feedback
         return feedback.to_html(self)
 
     def __repr__(self) -> str:
-        from grader import feedback
         return feedback.to_text(self)

@@ -39,7 +39,7 @@ class Outcome:
 @dataclass
 class CheckContext:
     """Everything a check may use; passed explicitly, never global."""
-    kube: Any                      # grader.checks._kube.Kube, or None for checks that need no cluster
+    kube: Any                      # grader.kube.client.Kube, or None for checks that need no cluster
     namespace: str
     work_dir: Path
     exercise_id: str = ""                 # base of the learner's files

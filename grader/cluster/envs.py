@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from grader.cluster.policies import ENV_TYPE_LABEL
 from grader.errors import InputError
+from grader.kube.client import Kube
 
 ENV_TYPES = ("dev", "prod")
 QUOTA = {"limits.cpu": "4", "limits.memory": "8Gi"}
@@ -79,8 +80,6 @@ def manifests(project: str, env: str, env_type: str, *, registries: tuple[str, .
 
 def create_env(api_client, project: str, env: str, env_type: str) -> Environment:
     """Create (or bring back in line) one environment on the cluster behind `api_client`."""
-    from grader.checks._kube import Kube
-
     objs = manifests(project, env, env_type)
     kube = Kube(api_client)
     ns = objs[0]["metadata"]["name"]
@@ -91,17 +90,28 @@ def create_env(api_client, project: str, env: str, env_type: str) -> Environment
 
 def delete_env(api_client, project: str, env: str) -> bool:
     """Delete the environment's namespace (everything in it goes with it). False if absent."""
-    from grader.checks._kube import Kube
-
     return Kube(api_client).delete("Namespace", namespace_name(project, env), None)
 
 
 def list_envs(api_client) -> list[Environment]:
-    from grader.checks._kube import Kube
-
     found = []
     for ns in Kube(api_client).list("Namespace", label_selector="cpin.dev/project", record=False):
         labels = ns["metadata"].get("labels", {})
         found.append(Environment(labels.get("cpin.dev/project", "?"), labels.get("cpin.dev/env", "?"),
                                  labels.get(ENV_TYPE_LABEL, "?"), ns["metadata"]["name"]))
     return found
+
+
+def ensure_namespace(kube: Kube, namespace: str, env_type: str = "dev") -> None:
+    """Create the learner's namespace if absent, provisioned like a platform environment
+    (labels selecting the policy bindings, quota, pull secret, network policies)."""
+    if kube.get("Namespace", namespace) is not None:
+        return
+    objects = manifests("cpin", "exercice", env_type)
+    placeholder = objects[0]["metadata"]["name"]
+    for obj in objects:
+        obj = json.loads(json.dumps(obj).replace(f'"{placeholder}"', json.dumps(namespace)))
+        labels = obj["metadata"].get("labels") or {}
+        if obj["kind"] == "Namespace":
+            labels.update({"cpin.dev/project": "cpin-exercices", "cpin.dev/env": namespace})
+        kube.apply(obj, obj["metadata"].get("namespace"))

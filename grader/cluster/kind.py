@@ -201,7 +201,7 @@ class KindBackend:
                 _run(write, input=toml)
         if registry:
             _run(network_connect_command(), check=False)     # already connected is fine
-            from grader.checks._kube import Kube
+            from grader.kube.client import Kube
             from grader.cluster import kubeconfig as kc
             with kc.api_client(self.kubeconfig(), self.context) as api:
                 Kube(api).apply(registry_hosting_configmap(), "kube-public")

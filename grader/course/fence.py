@@ -53,7 +53,7 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
-    from grader.checks._kube import Kube
+    from grader.kube.client import Kube
     from grader.checks.kube import provision_namespace
     from grader.cluster import kubeconfig as kc
 

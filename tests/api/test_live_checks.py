@@ -11,7 +11,7 @@ import pytest
 
 import grader
 from grader import api, cli, progress
-from grader.checks._kube import Kube
+from grader.kube.client import Kube
 from grader.results import Status
 
 

@@ -10,7 +10,8 @@ import pytest
 
 import grader
 from grader import exercises
-from grader.checks._kube import Kube, ensure_namespace
+from grader.cluster.envs import ensure_namespace
+from grader.kube.client import Kube
 from grader.errors import InputError
 from grader.results import Status
 
@@ -192,7 +193,8 @@ def test_pod_security_refusals_are_classified_and_warnings_rephrased():
                'runAsNonRoot != true (pod or container "app" must set securityContext.runAsNonRoot=true)')
     assert kube._classify("FailedCreate", message) == "security"
     assert kube._classify("FailedCreate", 'pods "x" is forbidden: exceeded quota: q') == "quota"
-    warning = kube._warning_fr('would violate PodSecurity "restricted:latest": runAsNonRoot != true')
+    from grader.kube import manifests
+    warning = manifests._warning_fr('would violate PodSecurity "restricted:latest": runAsNonRoot != true')
     assert warning == ("Pod Security « restricted:latest » de l'espace de noms refusera les pods de cet objet : "
                        "runAsNonRoot != true")
 

@@ -8,7 +8,7 @@ import pytest
 
 import grader
 from grader.api import render_chart
-from grader.checks._kube import Kube
+from grader.kube.client import Kube
 from grader.config import REPO_ROOT
 from grader.errors import InputError, ToolFailed
 

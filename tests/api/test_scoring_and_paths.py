@@ -5,7 +5,7 @@ import pytest
 
 from grader import api, exercises
 from grader.checks import kube
-from grader.checks._kube import parse_warnings, policy_of, warning_fr
+from grader.kube.client import parse_warnings, policy_of, warning_fr
 from grader.checks.base import Outcome, wait_until
 from grader.errors import ApiFailure
 from grader.results import Report, Result, Status

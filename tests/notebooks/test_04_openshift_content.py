@@ -156,7 +156,7 @@ def _by_id(report):
 def test_restricted_namespace_rejects_the_starter_and_admits_the_solution(local_cluster, tmp_path, monkeypatch):
     """The API server's real PodSecurity admission, in the namespace the exercise labels `restricted`."""
     import grader
-    from grader.checks._kube import Kube
+    from grader.kube.client import Kube
     from grader.results import Status
     monkeypatch.setenv("CPIN_DATA", str(local_cluster.data_dir))
     monkeypatch.setenv("CPIN_LEARNER", "psa-04")

@@ -60,7 +60,7 @@ def get(name: str) -> Policy:
 
 def install(api_client, *, wait: float = 15.0) -> list[str]:
     """Apply every policy and binding; with `wait`, return once the API server enforces them."""
-    from grader.checks._kube import Kube
+    from grader.kube.client import Kube
 
     kube = Kube(api_client)
     names = []
