@@ -27,6 +27,7 @@ from pathlib import Path
 from grader import exercises as registry
 from grader.config import settings
 from grader.errors import CpinError, InputError
+from grader.platform import MANAGED_BY
 from grader.results import Report, Result, Status, score
 
 HIDDEN_MESSAGES = {Status.PASSED: "Contrôle caché : réussi.", Status.WARNING: "Contrôle caché : réussi.",
@@ -317,7 +318,7 @@ def _target(exercise: str | None, namespace: str | None) -> tuple[str, registry.
 def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: str | None = None) -> Applied:
     """Server-side apply of a file or YAML text (or `render_chart`'s output) into the learner's namespace;
     keeps the server's warnings (platform policies, Pod Security) in French."""
-    from grader.checks.kube import provision_namespace
+    from grader.cluster.envs import provision
     from grader.cluster.lifecycle import connect
     from grader.kube.manifests import apply_objects, load_documents
     _, objects = load_documents(path_or_text, base=Path.cwd())
@@ -326,10 +327,10 @@ def apply(path_or_text: str | Path, *, exercise: str | None = None, namespace: s
     if exercise is None:
         existing = kube.get("Namespace", target)
         labels = ((existing or {}).get("metadata") or {}).get("labels") or {}
-        if existing is not None and labels.get("app.kubernetes.io/managed-by") != "cpin":
+        if existing is not None and labels.get("app.kubernetes.io/managed-by") != MANAGED_BY["app.kubernetes.io/managed-by"]:
             raise InputError(f"L'espace de noms « {target} » n'a pas été créé par le kit : je n'y écris rien.",
                              hint_fr="Utilisez apply(..., exercise=\"identifiant\").")
-    provision_namespace(kube, target)
+    provision(kube, target, labels=registry.namespace_labels(target))
     return Applied(target, tuple(apply_objects(kube, objects, target)))
 
 
@@ -404,13 +405,13 @@ def reset(exercise_id: str, *, timeout: float = 60.0, work_dir: str | Path | Non
     files and in the setup manifests; waits until they are gone; then applies the setup manifests.
     Other exercises' objects in the same namespace are left alone.
     """
-    from grader.checks.kube import provision_namespace
+    from grader.cluster.envs import provision
     from grader.cluster.lifecycle import connect
     from grader.kube.manifests import apply_objects, delete_refs, load_documents
     exercise = registry.get(exercise_id)
     namespace = exercise.namespace(settings().learner)
     kube, _caps = connect()
-    provision_namespace(kube, namespace)
+    provision(kube, namespace, labels=registry.namespace_labels(namespace))
     refs = [(r.kind, r.apiVersion, r.name, r.labelSelector) for r in (*exercise.reset.delete, *exercise.setup.delete)]
     base = Path(work_dir or Path.cwd())
     setup_objects = [o for path in exercise.setup.apply for o in load_documents(path)[1]]

@@ -506,39 +506,6 @@ def quota_usage(ctx: CheckContext, params: dict) -> Outcome:
     return Outcome.ok("quota conforme", evidence)
 
 
-# ------------------------------------------------------------------ the learner's namespace
-
-LABELS_MANAGER = "cpin-exercise-labels"  # field manager of the labels exercises ask for (`namespaceLabels`)
-
-
-def provision_namespace(kube: Kube, namespace: str, env_type: str = "dev") -> dict[str, str]:
-    """Create the learner's namespace like a platform environment if absent (`ensure_namespace`), then give it
-    the labels its exercises ask for (`namespaceLabels`, e.g. Pod Security `restricted`). Returns those labels.
-
-    The labels are applied before anything else can be created in it, and again whenever they are missing
-    (a namespace made before the exercise asked for them), under their own field manager.
-    """
-    from grader import exercises as registry
-    from grader.cluster.envs import ensure_namespace
-    wanted = registry.namespace_labels(namespace)
-    ensure_namespace(kube, namespace, env_type)
-    if not wanted:
-        return wanted
-    current = ((kube.get("Namespace", namespace) or {}).get("metadata") or {}).get("labels") or {}
-    if any(current.get(key) != value for key, value in wanted.items()):
-        try:
-            kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": wanted}},
-                       None, field_manager=LABELS_MANAGER)
-        except ApiFailure as error:
-            if error.status != 403:
-                raise
-            raise ApiFailure(f"L'espace de noms « {namespace} » n'a pas les étiquettes que ses exercices demandent ("
-                             + ", ".join(f"{k}={v}" for k, v in wanted.items()) + ") et ce compte ne peut pas les "
-                             "poser.", status=403, hint_fr="Celui qui crée l'espace de noms doit les poser : "
-                             "grader.checks.kube.provision_namespace.") from error
-    return wanted
-
-
 # ------------------------------------------------------------------ policy warnings on a dry-run apply
 
 def policy_warnings(ctx: CheckContext, params: dict) -> Outcome:
