@@ -84,10 +84,6 @@ def _result(exercise, spec, outcome, max_points: float) -> Result:
                   hint=hint, evidence=evidence, hidden=spec.hidden, skill=exercise.skill)
 
 
-# Check type → the object it looks at: (kind param or fixed kind, name param); None: no single object.
-_TARGETS = {"object": (None, "name"), "rollout": (None, "name"), "refs_exist": (None, "name"),
-            "events": (None, "name"), "service_endpoints": ("Service", "name"), "http": ("Service", "service"),
-            "ingress_routes": ("Ingress", "name"), "quota": ("ResourceQuota", "name")}
 # Learner files that are YAML but not Kubernetes manifests.
 _NOT_MANIFEST = re.compile(r"^(values.*|Chart|kustomization|\.gitlab-ci.*)\.ya?ml$")
 
@@ -132,13 +128,13 @@ def _blocked(spec: registry.CheckSpec, exercise: registry.Exercise, declared: se
     """A final failure, at once, for a live check whose object should come from a learner file that is
     missing or cannot be read (waiting would not help); None otherwise (pure)."""
     from grader.checks.base import Outcome
-    from grader.checks.registry import OFFLINE
-    if not broken or spec.type in OFFLINE:
+    from grader.checks.registry import check_type
+    if not broken or check_type(spec.type).offline:
         return None
     if spec.type == "policy_warnings":
         files = [f for f in (spec.params.get("files") or exercise.learner_files) if f in broken]
     else:
-        kind, key = _TARGETS.get(spec.type, (None, None))
+        kind, key = check_type(spec.type).target or (None, None)
         name = spec.params.get(key) if key else None
         target = (kind or spec.params.get("kind"), name) if name else None
         if target is not None and (target in declared or target in from_setup):

@@ -12,19 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.checks.registry import TYPES
 from grader.config import settings
 from grader.errors import InputError
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
 DEFAULT_NAMESPACE = "cpin-{learner}-{module}"
 
-# Default time budget (seconds) and retries per check type; `exercise.yaml` may override both.
-DEFAULT_TIMEOUT = {"object": 3, "rollout": 30, "service_endpoints": 15, "ingress_routes": 5, "refs_exist": 3,
-                   "rbac": 3, "quota": 10, "events": 5, "policy_warnings": 10, "http": 20, "lint": 30,
-                   "docker": 120}
+# Retries per check; `exercise.yaml` may override them (default timeouts and implied capabilities:
+# `grader.checks.registry.TYPES`).
 DEFAULT_RETRIES = 3
-# Capabilities a check type needs whatever the exercise says.
-IMPLIED_REQUIRES = {"http": ("containers",), "docker": ("docker",)}
 
 # `namespaceLabels`: label syntax of Kubernetes, and the keys an exercise may set on its namespace.
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -256,11 +253,11 @@ def load_file(path: Path) -> Exercise:
                          f"du dossier ({directory.parent.name}/{directory.name}).")
     checks = []
     for raw in data["checks"]:
-        requires = tuple(dict.fromkeys([*raw.get("requires", []), *IMPLIED_REQUIRES.get(raw["type"], ())]))
+        requires = tuple(dict.fromkeys([*raw.get("requires", []), *TYPES[raw["type"]].requires]))
         messages = raw.get("messages", {})
         checks.append(CheckSpec(
             id=raw["id"], type=raw["type"], points=float(raw["points"]), title=raw["title"],
-            params=dict(raw.get("params") or {}), timeout=float(raw.get("timeout", DEFAULT_TIMEOUT[raw["type"]])),
+            params=dict(raw.get("params") or {}), timeout=float(raw.get("timeout", TYPES[raw["type"]].timeout)),
             retries=int(raw.get("retries", DEFAULT_RETRIES)), hidden=bool(raw.get("hidden", False)),
             requires=requires, ok_message=messages.get("ok", ""), ko_message=messages.get("ko", ""),
             hint=raw.get("hint", "")))

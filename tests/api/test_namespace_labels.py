@@ -188,11 +188,11 @@ def test_exercises_without_labels_leave_the_namespace_alone(learner, local_clust
 
 
 def test_pod_security_refusals_are_classified_and_warnings_rephrased():
-    from grader.checks import kube
+    from grader.checks import workloads
     message = ('Error creating: pods "app-1" is forbidden: violates PodSecurity "restricted:latest": '
                'runAsNonRoot != true (pod or container "app" must set securityContext.runAsNonRoot=true)')
-    assert kube._classify("FailedCreate", message) == "security"
-    assert kube._classify("FailedCreate", 'pods "x" is forbidden: exceeded quota: q') == "quota"
+    assert workloads._classify("FailedCreate", message) == "security"
+    assert workloads._classify("FailedCreate", 'pods "x" is forbidden: exceeded quota: q') == "quota"
     from grader.kube import manifests
     warning = manifests._warning_fr('would violate PodSecurity "restricted:latest": runAsNonRoot != true')
     assert warning == ("Pod Security « restricted:latest » de l'espace de noms refusera les pods de cet objet : "

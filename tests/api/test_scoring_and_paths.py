@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from grader import api, exercises
-from grader.checks import kube
+from grader.checks import access, match, workloads
 from grader.kube.client import parse_warnings, policy_of, warning_fr
 from grader.checks.base import Outcome, wait_until
 from grader.errors import ApiFailure
@@ -23,24 +23,24 @@ DEPLOY = {"spec": {"replicas": 3, "template": {"metadata": {"labels": {"app.kube
     ("spec.template.metadata.labels[app.kubernetes.io/name]", "web"),
 ])
 def test_lookup(path, value):
-    assert kube.lookup(DEPLOY, path) == value
+    assert match.lookup(DEPLOY, path) == value
 
 
 def test_lookup_missing_and_bad_path():
-    assert kube.lookup(DEPLOY, "spec.template.spec.containers[name=db].image") is kube._MISSING
-    assert kube.lookup(DEPLOY, "spec.replicas.nope") is kube._MISSING
-    assert kube.lookup(DEPLOY, "spec.template.spec.containers[7]") is kube._MISSING
+    assert match.lookup(DEPLOY, "spec.template.spec.containers[name=db].image") is match._MISSING
+    assert match.lookup(DEPLOY, "spec.replicas.nope") is match._MISSING
+    assert match.lookup(DEPLOY, "spec.template.spec.containers[7]") is match._MISSING
 
 
 @pytest.mark.parametrize("actual, expected, ok", [
     (3, 3, True), (3, 2, False), ("256Mi", "0.25Gi", True), ("256Mi", "512Mi", False),
     ("b:2", {"matches": r".+:\d+"}, True), ("b:latest", {"matches": r".+:\d+"}, False),
     (3, {"min": 2}, True), (1, {"min": 2}, False), ("1Gi", {"max": "512Mi"}, False),
-    (kube._MISSING, {"exists": False}, True), (kube._MISSING, 3, False), ("x", {"exists": True}, True),
+    (match._MISSING, {"exists": False}, True), (match._MISSING, 3, False), ("x", {"exists": True}, True),
     ("IfNotPresent", {"oneOf": ["Always", "IfNotPresent"]}, True), (True, 1, False),
 ])
 def test_matches(actual, expected, ok):
-    assert kube.matches(actual, expected) is ok
+    assert match.matches(actual, expected) is ok
 
 
 def test_wait_until_returns_on_success_and_stops_on_final_failure():
@@ -126,7 +126,7 @@ def test_references_of_a_pod_spec():
                             "envFrom": [{"secretRef": {"name": "s2"}}]}],
             "volumes": [{"configMap": {"name": "vol"}}, {"projected": {"sources": [{"secret": {"name": "p"}}]}}],
             "imagePullSecrets": [{"name": "registry-pull-secret"}]}
-    refs = kube.references(spec)
+    refs = access.references(spec)
     assert ("ConfigMap", "cm", "K", False) in refs and ("Secret", "s", "p", True) in refs
     assert {("Secret", "s2"), ("ConfigMap", "vol"), ("Secret", "p"), ("Secret", "registry-pull-secret")} <= \
         {(k, n) for k, n, _, _ in refs}
@@ -141,4 +141,4 @@ def test_references_of_a_pod_spec():
     ("Scheduled", "Successfully assigned", None),
 ])
 def test_event_classification(reason, message, cause):
-    assert kube._classify(reason, message) == cause
+    assert workloads._classify(reason, message) == cause

@@ -12,7 +12,7 @@ ROOT = Path(grader.__file__).parent
 
 
 def _unit(module: str) -> str:
-    """`grader.checks.kube` → `checks`; `grader.api` → `api`; `grader` → `grader`."""
+    """`grader.checks.match` → `checks`; `grader.api` → `api`; `grader` → `grader`."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else parts[0]
 
