@@ -19,7 +19,6 @@ from grader.errors import ApiFailure, InputError
 from grader.kube.client import Kube
 from grader.platform import (ENV_LABEL, ENV_TYPE_LABEL, ENV_TYPES, EXERCISES_PROJECT, MANAGED_BY,
                              PROJECT_LABEL)
-from grader.kube.client import Kube
 
 QUOTA = {"limits.cpu": "4", "limits.memory": "8Gi"}
 PULL_SECRET = "registry-pull-secret"

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 import grader
-from grader import api, exercises
+from grader import exercises, runner
 from grader.results import Status
 
 CONFIG = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: reglages}\ndata: {MODE: prod}\n"
@@ -85,7 +85,7 @@ def test_a_readable_file_is_checked_as_usual(learner, exercise):
     grader.apply("config.yaml", exercise="fichier-casse")
     full = exercises.get("fichier-casse")
     quick = dataclasses.replace(full, checks=tuple(c for c in full.checks if c.id in ("objet", "politiques")))
-    report, _ = api.run(quick, work_dir=learner)
+    report, _ = runner.run(quick, work_dir=learner)
     results = by_id(report)
     assert "introuvable dans l'espace de noms" in results["objet"].message      # no Deployment declared: looked up
     assert results["politiques"].status is Status.PASSED
@@ -101,4 +101,4 @@ def test_files_inside_a_helm_chart_and_values_files_are_not_manifests(tmp_path):
                                   directory=tmp_path, learner_files=("ex/chart/templates/d.yaml",
                                                                      "ex/chart/Chart.yaml", "ex/values-dev.yaml",
                                                                      "ex/Dockerfile"))
-    assert api.learner_sources(exercise, tmp_path) == (set(), {})
+    assert runner.learner_sources(exercise, tmp_path) == (set(), {})

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import api, exercises
+from grader import exercises, runner
 from grader.errors import InputError
 from grader.results import Status
 
@@ -47,7 +47,7 @@ def run_lint(exercise_root, work, params: dict) -> dict:
         checks:
           - {{id: lint, type: lint, points: 3, title: "Règles", params: {params!r}}}
     """.replace("'", '"').replace("True", "true").replace("False", "false"))
-    report, _ = api.run(exercises.get("lint-strict"), learner="t", work_dir=work, kube=SimpleNamespace())
+    report, _ = runner.run(exercises.get("lint-strict"), learner="t", work_dir=work, kube=SimpleNamespace())
     return {r.check_id: r for r in report.results}
 
 

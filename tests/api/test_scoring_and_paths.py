@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader import api, exercises
+from grader import exercises, runner
 from grader.checks import access, match, workloads
 from grader.kube.client import parse_warnings, policy_of, warning_fr
 from grader.checks.base import Outcome, wait_until
@@ -85,11 +85,11 @@ def _exercise(**check):
 
 def test_results_messages_points_and_hidden_stripping():
     exercise, spec = _exercise()
-    [failed] = api._results(exercise, spec, Outcome.fail("« spec.replicas » vaut 1 (attendu : 3)", {"v": 1}))
+    [failed] = runner._results(exercise, spec, Outcome.fail("« spec.replicas » vaut 1 (attendu : 3)", {"v": 1}))
     assert failed.max_points == 4.0 and failed.points == 0
     assert failed.message == "raté — « spec.replicas » vaut 1 (attendu : 3)" and failed.hint == "regardez X"
     hidden_ex, hidden = _exercise(hidden=True)
-    [secret] = api._results(hidden_ex, hidden, Outcome.fail("« data.K » vaut « a » (attendu : « b »)", {"K": "a"}))
+    [secret] = runner._results(hidden_ex, hidden, Outcome.fail("« data.K » vaut « a » (attendu : « b »)", {"K": "a"}))
     assert secret.message == "Contrôle caché : non réussi." and secret.evidence is None and secret.hint == ""
     assert "attendu" not in str(secret.to_dict())
 
@@ -97,7 +97,7 @@ def test_results_messages_points_and_hidden_stripping():
 def test_sub_outcomes_split_points():
     exercise, spec = _exercise()
     subs = (("r1", "Règle r1", Outcome.ok(), 1.0, ""), ("r2", "Règle r2", Outcome.fail("non"), 1.0, "faites Y"))
-    results = api._results(exercise, spec, Outcome(Status.FAILED, sub=subs))
+    results = runner._results(exercise, spec, Outcome(Status.FAILED, sub=subs))
     assert [r.check_id for r in results] == ["c/r1", "c/r2"]
     assert [r.points for r in results] == [2.0, 0.0] and results[1].hint == "faites Y"
 
@@ -105,8 +105,8 @@ def test_sub_outcomes_split_points():
 def test_scaled_grade_ignores_skipped_checks():
     results = (Result("a", "A", Status.PASSED, 3), Result("b", "B", Status.FAILED, 1),
                Result("c", "C", Status.SKIPPED, 4))
-    assert api.scaled(Report("e", "E", results), 10) == 7.5
-    assert api.scaled(Report("e", "E", (Result("c", "C", Status.SKIPPED, 4),)), 10) == 0.0
+    assert runner.scaled(Report("e", "E", results), 10) == 7.5
+    assert runner.scaled(Report("e", "E", (Result("c", "C", Status.SKIPPED, 4),)), 10) == 0.0
 
 
 def test_warning_headers_are_parsed_and_put_in_french():

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import exercises as registry
-from grader.api import run
+from grader.runner import run
 from grader.checks.registry import OFFLINE
 from grader.config import REPO_ROOT
 from grader.results import Status
@@ -154,7 +154,7 @@ def _stage_and_apply(exercise_id, work_dir, text=None):
 
 @pytest.mark.cluster
 def test_module_solutions_earn_full_marks_live(learner_env):
-    from grader.api import scaled
+    from grader.runner import scaled
     for exercise_id in IDS:
         exercise = _stage_and_apply(exercise_id, learner_env)
         report, _ = run(exercise, work_dir=learner_env)

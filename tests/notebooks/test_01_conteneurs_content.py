@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import exercises as registry
-from grader.api import run
+from grader.runner import run
 from grader.config import REPO_ROOT
 from grader.results import Status
 
@@ -193,7 +193,7 @@ def _docker_report(exercise_id, work_dir):
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_solution_images_build_run_and_earn_full_marks(mapped, exercise_id):
-    from grader.api import scaled
+    from grader.runner import scaled
     shutil.copy(registry.get(exercise_id).directory / "solution" / "Dockerfile", mapped / exercise_id / "Dockerfile")
     exercise, report = _docker_report(exercise_id, mapped)
     assert not [r for r in report.results if r.status is Status.SKIPPED], repr(report)

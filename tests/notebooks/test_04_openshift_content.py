@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import exercises as registry
-from grader.api import run
+from grader.runner import run
 from grader.checks.registry import OFFLINE
 from grader.config import REPO_ROOT
 

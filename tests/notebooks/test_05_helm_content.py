@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import exercises as registry
-from grader.api import run
+from grader.runner import run
 from grader.checks.registry import OFFLINE
 from grader.config import REPO_ROOT
 
@@ -148,7 +148,7 @@ def test_static_checks_give_nothing_to_the_starter(exercise, tmp_path, monkeypat
 
 
 def test_setup_cell_renders_through_the_kit_api():
-    """`rendre` wraps grader.api.render_chart (the real helm template), not an ad-hoc subprocess call."""
+    """`rendre` wraps grader.render_chart (the real helm template), not an ad-hoc subprocess call."""
     [setup] = [c for c in _cells() if _nbgrader(c).get("grade_id") == "setup"]
     assert _nbgrader(setup) == {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
                                 "solution": False, "task": False}
