@@ -19,17 +19,8 @@ from typing import Any
 from grader import feedback
 from grader.config import settings
 from grader.errors import CpinError
+from grader.platform import SKILLS
 
-# The platform's skills matrix (cpin-reference.md §1.1): id → (French label, level).
-SKILLS: dict[str, tuple[str, str]] = {
-    "containerisation": ("Conteneurisation", "obligatoire"),
-    "kubernetes": ("Kubernetes", "obligatoire"),
-    "gitlab-ci": ("GitLab-CI", "obligatoire"),
-    "gitops": ("GitOps", "obligatoire"),
-    "helm": ("Helm", "conseillé"),
-    "openshift": ("OpenShift", "conseillé"),
-    "argocd": ("GitOps/ArgoCD", "conseillé"),
-}
 
 GENESIS = "0" * 64
 _FIELDS = ("at", "learner", "exercise", "module", "skill", "mode", "score", "exercise_points", "points",

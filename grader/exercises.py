@@ -15,6 +15,7 @@ from typing import Any
 from grader.checks.registry import TYPES
 from grader.config import settings
 from grader.errors import InputError
+from grader.platform import ENV_TYPE_LABEL, ENV_TYPES, KIT_NAMESPACE_LABELS
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
 DEFAULT_NAMESPACE = "cpin-{learner}-{module}"
@@ -29,7 +30,7 @@ _PSA_PREFIX = "pod-security.kubernetes.io/"
 _PSA_MODES = ("enforce", "audit", "warn")
 _PSA_LEVELS = ("privileged", "baseline", "restricted")
 _PSA_VERSION = re.compile(r"^(latest|v1\.[0-9]{1,3})$")
-_KIT_LABELS = ("cpin.dev/project", "cpin.dev/env")  # identify the namespace: set by the kit only
+_KIT_LABELS = KIT_NAMESPACE_LABELS  # identify the namespace: set by the kit only
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def label_problems(labels: dict) -> list[str]:
             elif suffix == "version" and not _PSA_VERSION.match(value):
                 problems.append(f"{where} : version « {value} » invalide (« latest » ou « v1.36 » par exemple)")
         elif prefix == "cpin.dev" and key not in _KIT_LABELS:
-            if key == "cpin.dev/env-type" and value not in ("dev", "prod"):
+            if key == ENV_TYPE_LABEL and value not in ENV_TYPES:
                 problems.append(f"{where} : « {value} » n'est pas un type d'environnement (dev ou prod)")
         else:
             problems.append(f"{where} : clé non permise ; seules les clés pod-security.kubernetes.io/* et "

@@ -1,8 +1,32 @@
 """Facts about the Cloud π Native platform that several parts of the kit share, in one place.
 
-Pure data, no import of the kit: label keys (one domain, `cpin.dev/*`), environment types.
+Pure data, no import of the kit: the skills matrix, environment types, label keys (one domain, `cpin.dev/*`).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Skill(NamedTuple):
+    label: str        # French
+    level: str        # "obligatoire" | "conseillé"
+
+    @property
+    def mandatory(self) -> bool:
+        return self.level == "obligatoire"
+
+
+# The platform's skills matrix (cpin-reference.md §1.1), in its order: id → skill.
+SKILLS: dict[str, Skill] = {
+    "containerisation": Skill("Conteneurisation", "obligatoire"),
+    "kubernetes": Skill("Kubernetes", "obligatoire"),
+    "gitlab-ci": Skill("GitLab-CI", "obligatoire"),
+    "gitops": Skill("GitOps", "obligatoire"),
+    "helm": Skill("Helm", "conseillé"),
+    "openshift": Skill("OpenShift", "conseillé"),
+    "argocd": Skill("GitOps/ArgoCD", "conseillé"),
+}
+MANDATORY_SKILLS = tuple(key for key, skill in SKILLS.items() if skill.mandatory)
 
 LABEL_DOMAIN = "cpin.dev"
 

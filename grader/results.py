@@ -49,6 +49,13 @@ class Result:
         data["points"] = self.points
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Result":
+        """The `Result` that `to_dict` wrote (as kept in the attempt log); derived keys such as `points` are
+        recomputed, unknown keys ignored."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{**known, "status": Status(data["status"])})
+
 
 def score(results: list[Result]) -> tuple[float, float]:
     """(points earned, points possible); skipped checks are left out of both."""

@@ -43,13 +43,13 @@ def _results(exercise: registry.Exercise, spec: registry.CheckSpec, outcome) -> 
     """Results of one check from its outcome (pure): points, French message, hidden stripping."""
     max_points = exercise.max_points(spec)
     if outcome.sub:
-        weights = [s[3] for s in outcome.sub]
+        weights = [sub.weight for sub in outcome.sub]
         out = []
-        for suffix, title, sub, weight, hint in outcome.sub:
-            single = dataclasses.replace(spec, id=f"{spec.id}/{suffix}", title=f"{spec.title} — {title}",
-                                         hint=hint or spec.hint)
-            share = registry.weighted_points(max_points, weights, weight)
-            out.append(_result(exercise, single, sub, share))
+        for sub in outcome.sub:
+            single = dataclasses.replace(spec, id=f"{spec.id}/{sub.check_id}", title=f"{spec.title} — {sub.title}",
+                                         hint=sub.hint or spec.hint)
+            share = registry.weighted_points(max_points, weights, sub.weight)
+            out.append(_result(exercise, single, sub.outcome, share))
         return out
     return [_result(exercise, spec, outcome, max_points)]
 

@@ -9,7 +9,7 @@ import pytest
 from grader import exercises
 from grader.checks.registry import TYPES
 from grader.errors import InputError
-from grader.attempts import SKILLS
+from grader.platform import SKILLS
 
 MINIMAL = """\
 apiVersion: cpin.dev/v1

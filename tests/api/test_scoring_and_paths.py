@@ -6,7 +6,7 @@ import pytest
 from grader import exercises, runner
 from grader.checks import access, match, workloads
 from grader.kube.client import parse_warnings, policy_of, warning_fr
-from grader.checks.base import Outcome, wait_until
+from grader.checks.base import Outcome, SubCheck, wait_until
 from grader.errors import ApiFailure
 from grader.results import Report, Result, Status
 
@@ -96,7 +96,7 @@ def test_results_messages_points_and_hidden_stripping():
 
 def test_sub_outcomes_split_points():
     exercise, spec = _exercise()
-    subs = (("r1", "Règle r1", Outcome.ok(), 1.0, ""), ("r2", "Règle r2", Outcome.fail("non"), 1.0, "faites Y"))
+    subs = (SubCheck("r1", "Règle r1", Status.PASSED), SubCheck("r2", "Règle r2", Status.FAILED, "non", "faites Y"))
     results = runner._results(exercise, spec, Outcome(Status.FAILED, sub=subs))
     assert [r.check_id for r in results] == ["c/r1", "c/r2"]
     assert [r.points for r in results] == [2.0, 0.0] and results[1].hint == "faites Y"
@@ -142,3 +142,11 @@ def test_references_of_a_pod_spec():
 ])
 def test_event_classification(reason, message, cause):
     assert workloads._classify(reason, message) == cause
+
+
+def test_a_result_reads_back_what_to_dict_wrote():
+    result = Result("c/r1", "Règle r1", Status.WARNING, 2.5, "message", "indice", {"k": [1]}, False, "kubernetes")
+    data = result.to_dict()
+    assert data["points"] == 2.5 and data["status"] == "warning"
+    assert Result.from_dict(data) == result
+    assert Result.from_dict({**data, "points": 99, "inconnu": 1}).points == 2.5   # derived keys are recomputed
