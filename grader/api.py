@@ -114,10 +114,11 @@ def reset(exercise_id: str, *, timeout: float = 60.0, work_dir: str | Path | Non
     """Put the exercise's namespace back to its starting state.
 
     Deletes the objects of `reset.delete` and `setup.delete`, and those declared in the learner's
-    files and in the setup manifests; waits until they are gone; then applies the setup manifests.
-    Other exercises' objects in the same namespace are left alone.
+    files and in the setup manifests, inside the exercise's namespace only (never a cluster-scoped
+    object, nor the environment's quota, pull secret and network policies); waits until they are gone;
+    then applies the setup manifests. Other exercises' objects in the same namespace are left alone.
     """
-    from grader.cluster.envs import provision
+    from grader.cluster.envs import managed_objects, provision
     from grader.cluster.lifecycle import connect
     from grader.kube.manifests import apply_objects, delete_refs, load_documents
     exercise = registry.get(exercise_id)
@@ -133,7 +134,7 @@ def reset(exercise_id: str, *, timeout: float = 60.0, work_dir: str | Path | Non
         except CpinError:
             continue  # a missing or broken learner file declares nothing to delete
     refs += [(o["kind"], o["apiVersion"], o["metadata"]["name"], "") for o in setup_objects]
-    deleted = delete_refs(kube, namespace, refs, timeout=timeout)
+    deleted = delete_refs(kube, namespace, refs, timeout=timeout, protected=managed_objects())
     applied = apply_objects(kube, setup_objects, namespace) if setup_objects else []
     return ResetDone(exercise.id, namespace, tuple(deleted), tuple(a["objet"] for a in applied))
 

@@ -85,6 +85,12 @@ def manifests(namespace: str, env_type: str, *, project: str, env: str,
     ]
 
 
+def managed_objects() -> frozenset[tuple[str, str]]:
+    """(kind, name) of the objects `provision` makes inside an environment's namespace (reset never deletes them)."""
+    return frozenset((o["kind"], o["metadata"]["name"]) for o in manifests("x", "dev", project="x", env="x")
+                     if o["kind"] != "Namespace")
+
+
 def provision(kube: Kube, namespace: str, *, env_type: str = "dev", project: str = EXERCISES_PROJECT,
               env: str | None = None, labels: dict[str, str] | None = None, label_manager: str = LABELS_MANAGER,
               reconcile: bool = False) -> dict[str, str]:

@@ -138,17 +138,28 @@ def _warning_fr(text: str) -> str:
     return warning_fr(text)
 
 
-PROTECTED = {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")}
+PROTECTED = {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")}  # made in every namespace
 
 
-def delete_refs(kube: Kube, namespace: str, refs: list[tuple[str, str, str, str]], *, timeout: float) -> list[str]:
-    """Delete (kind, apiVersion, name or "", labelSelector or "") in `namespace`; wait until gone."""
+def delete_refs(kube: Kube, namespace: str, refs: list[tuple[str, str, str, str]], *, timeout: float,
+                protected: set[tuple[str, str]] | frozenset = frozenset()) -> list[str]:
+    """Delete (kind, apiVersion, name or "", labelSelector or "") in `namespace`; wait until gone.
+
+    The same scope as `apply_objects`: only objects inside `namespace`. A kind that belongs to no namespace
+    (Namespace, ClusterRole…) or that the cluster does not know is left alone, and so are the `protected`
+    (kind, name) pairs (the environment's own objects) and those Kubernetes makes in every namespace.
+    """
     targets: dict[tuple[str, str], str] = {}
     for kind, api_version, name, selector in refs:
+        try:
+            if not kube.resource(kind, api_version).namespaced:
+                continue
+        except InputError:
+            continue
         names = [name] if name else [o["metadata"]["name"] for o in kube.list(
             kind, namespace, api_version=api_version, label_selector=selector, record=False)]
         for item in names:
-            if (kind, item) not in PROTECTED:
+            if (kind, item) not in PROTECTED and (kind, item) not in protected:
                 targets[(kind, item)] = api_version
     deleted = [f"{kind}/{name}" for (kind, name), version in targets.items()
                if kube.delete(kind, name, namespace, version)]
