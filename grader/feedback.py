@@ -29,7 +29,7 @@ def pts(value: float) -> str:
 
 
 def _points(result: Result) -> str:
-    if result.status == "skipped":
+    if result.status == "skipped" and not result.counts:
         return f"– / {pts(result.max_points)} pt"
     return f"{pts(result.points)} / {pts(result.max_points)} pt"
 

@@ -38,6 +38,7 @@ class Result:
     evidence: Any = None        # JSON-serialisable: the objects/lines that justify the verdict
     hidden: bool = False        # hidden checks show a generic message, never their expectations
     skill: str = ""             # skills-matrix entry the check counts for
+    counts: bool = False        # skipped but still in the total: not verified (Docker unreachable), so not earned
 
     @property
     def points(self) -> float:
@@ -58,8 +59,9 @@ class Result:
 
 
 def score(results: list[Result]) -> tuple[float, float]:
-    """(points earned, points possible); skipped checks are left out of both."""
-    counted = [r for r in results if r.status is not Status.SKIPPED]
+    """(points earned, points possible); skipped checks are left out of both, except those that still count
+    (`counts`: what could not be verified is possible but not earned)."""
+    counted = [r for r in results if r.status is not Status.SKIPPED or r.counts]
     return (round(sum(r.points for r in counted), 4), round(sum(r.max_points for r in counted), 4))
 
 
@@ -79,7 +81,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return all(r.status.scores or r.status is Status.SKIPPED for r in self.results)
+        return all(r.status.scores or (r.status is Status.SKIPPED and not r.counts) for r in self.results)
 
     def to_dict(self) -> dict:
         return {"exercise": self.exercise_id, "title": self.title, "points": self.points,

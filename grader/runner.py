@@ -24,8 +24,12 @@ HIDDEN_MESSAGES = {Status.PASSED: "Contrôle caché : réussi.", Status.WARNING:
 REQUIREMENT_FR = {
     "containers": "non vérifiable sur ce cluster simulé : aucun conteneur n'y tourne réellement "
                   "(il faut le cluster kind)",
-    "docker": "non vérifiable ici : le moteur Docker ne répond pas",
+    "docker": "non vérifiable ici : le moteur Docker ne répond pas (ces points restent dus : relancez le "
+              "contrôle quand Docker tourne)",
 }
+# Requirements whose absence still counts the check in the total: the learner's machine should have them
+# (the simulated cluster's lack of containers is the kit's choice: those checks count neither way).
+COUNTED_REQUIREMENTS = frozenset({"docker"})
 
 
 # ---------------------------------------------------------------- running an exercise
@@ -69,7 +73,7 @@ def _result(exercise, spec, outcome, max_points: float) -> Result:
     if spec.hidden and status is not Status.SKIPPED:
         message, hint, evidence = HIDDEN_MESSAGES[status], "", None
     return Result(check_id=spec.id, title=spec.title, status=status, max_points=max_points, message=message,
-                  hint=hint, evidence=evidence, hidden=spec.hidden, skill=exercise.skill)
+                  hint=hint, evidence=evidence, hidden=spec.hidden, skill=exercise.skill, counts=outcome.counts)
 
 
 # Learner files that are YAML but not Kubernetes manifests.
@@ -162,7 +166,8 @@ def run(exercise: registry.Exercise, *, learner: str | None = None, work_dir: Pa
     def one(spec: registry.CheckSpec):
         missing = [r for r in spec.requires if r not in base.capabilities]
         if missing:
-            return Outcome.skip(REQUIREMENT_FR.get(missing[0], f"non vérifiable ici ({missing[0]})"))
+            return Outcome.skip(REQUIREMENT_FR.get(missing[0], f"non vérifiable ici ({missing[0]})"),
+                                counts=any(r in COUNTED_REQUIREMENTS for r in missing))
         blocked = _blocked(spec, exercise, declared, broken, from_setup)
         if blocked is not None:
             return blocked

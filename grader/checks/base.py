@@ -23,6 +23,7 @@ class Outcome:
     evidence: Any = None    # JSON-serialisable, learner-facing
     final: bool = False     # a failure that waiting will not fix (stop polling early)
     sub: tuple[SubCheck, ...] = ()  # for checks that expand into sub-checks (one per rule, per image stage)
+    counts: bool = False    # a skip that still counts in the total (not verified, so not earned)
 
     @classmethod
     def ok(cls, detail: str = "", evidence: Any = None) -> "Outcome":
@@ -33,8 +34,8 @@ class Outcome:
         return cls(Status.FAILED, detail, evidence, final)
 
     @classmethod
-    def skip(cls, detail: str) -> "Outcome":
-        return cls(Status.SKIPPED, detail)
+    def skip(cls, detail: str, *, counts: bool = False) -> "Outcome":
+        return cls(Status.SKIPPED, detail, counts=counts)
 
 
 @dataclass(frozen=True)

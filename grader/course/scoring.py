@@ -104,7 +104,7 @@ def check_rows(student: str, assignment: str, ref: Reference, scores: list[CellS
             # The cell's score is authoritative (stderr or timeout give 0): scale checks down to it.
             ratio = min(1.0, (cell.score or 0.0) / earned) if earned > 0 else 0.0
             for r in results:
-                if r.status is Status.SKIPPED:
+                if r.status is Status.SKIPPED and not r.counts:
                     continue
                 rows.append(CheckRow(student, assignment, exercise, r.check_id, r.skill or skill,
                                      round(r.points * factor * ratio, 4), round(r.max_points * factor, 4),

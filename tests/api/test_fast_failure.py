@@ -102,3 +102,23 @@ def test_files_inside_a_helm_chart_and_values_files_are_not_manifests(tmp_path):
                                                                      "ex/chart/Chart.yaml", "ex/values-dev.yaml",
                                                                      "ex/Dockerfile"))
     assert runner.learner_sources(exercise, tmp_path) == (set(), {})
+
+
+def test_an_unreachable_docker_engine_never_gives_full_marks(tmp_path, monkeypatch):
+    """Docker gone: the image check is « non vérifiable », its points stay in the total (real rules engine on the
+    real solution Dockerfile, real Docker SDK on a socket that does not exist)."""
+    import shutil
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/cpin-no-such-docker.sock")
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
+    exercise = exercises.get("docker-rootless")
+    shutil.copytree(exercise.directory / "solution", tmp_path / exercise.id)
+    report, _ = runner.run(exercise, learner="t", work_dir=tmp_path, kube=SimpleNamespace())
+    docker = [r for r in report.results if r.check_id.split("/")[0] in
+              {c.id for c in exercise.checks if c.type == "docker"}]
+    assert docker and all(r.status is Status.SKIPPED and r.counts for r in docker), repr(report)
+    assert all("non vérifiable" in r.message and "Docker" in r.message for r in docker)
+    assert all(r.status.scores for r in report.results if r not in docker), repr(report)  # the lint part passes
+    assert 0 < runner.scaled(report, exercise.points) < exercise.points
+    assert report.max_points == sum(r.max_points for r in report.results)

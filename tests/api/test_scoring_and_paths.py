@@ -150,3 +150,14 @@ def test_a_result_reads_back_what_to_dict_wrote():
     assert data["points"] == 2.5 and data["status"] == "warning"
     assert Result.from_dict(data) == result
     assert Result.from_dict({**data, "points": 99, "inconnu": 1}).points == 2.5   # derived keys are recomputed
+
+
+def test_a_skip_that_counts_is_possible_but_not_earned():
+    exercise, spec = _exercise()
+    [kept] = runner._results(exercise, spec, Outcome.skip("non vérifiable ici : Docker", counts=True))
+    [free] = runner._results(exercise, spec, Outcome.skip("non vérifiable sur ce cluster simulé"))
+    assert kept.status is free.status is Status.SKIPPED and kept.counts and not free.counts
+    passed = Result("a", "A", Status.PASSED, 3)
+    assert runner.scaled(Report("e", "E", (passed, kept)), 10) < 10          # never full marks for the unverified
+    assert runner.scaled(Report("e", "E", (passed, free)), 10) == 10
+    assert not Report("e", "E", (passed, kept)).passed and Report("e", "E", (passed, free)).passed
