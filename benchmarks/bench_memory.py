@@ -70,7 +70,7 @@ def main() -> int:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cpin-bench-mem-"))
     os.environ["CPIN_DATA"] = str(tmp / "data")
-    from grader.cluster import base, lifecycle
+    from grader.cluster import lifecycle
 
     sampler = Sampler({os.getpid()})
     sampler.start()
@@ -79,7 +79,7 @@ def main() -> int:
         sampler.phase = "cluster up"
         t0 = time.monotonic()
         lifecycle.up("local", data_dir=tmp / "data")
-        state = base.get("local", data_dir=tmp / "data").status()
+        state = lifecycle.get("local", data_dir=tmp / "data").status()
         sampler.roots |= {c.pid for c in state.components if c.pid}
         cluster_s = time.monotonic() - t0
         time.sleep(2)

@@ -1,18 +1,20 @@
-"""cpin-autoformation: the notebook API (`check`, `grade`, `hint`, `reset`, `apply`, `progress`).
+"""cpin-autoformation: the notebook API.
 
+`check`, `grade`, `hint`, `reset`, `apply`, `progress` (`grader.api`); `kubectl`, `namespace`,
+`render_chart`, `provided_path`, `show_provided`, `kit_path`, `copy_starter` (`grader.notebook`).
 Names are resolved lazily so that `import grader` stays instant; the Kubernetes client is only
 imported by the first call that needs a cluster.
 """
 from __future__ import annotations
 
-__all__ = ["check", "grade", "hint", "reset", "apply", "progress"]
+_HOMES = {"check": "api", "grade": "api", "hint": "api", "reset": "api", "apply": "api", "progress": "api",
+          "kubectl": "notebook", "namespace": "notebook", "render_chart": "notebook", "provided_path": "notebook",
+          "show_provided": "notebook", "kit_path": "notebook", "copy_starter": "notebook"}
+__all__ = list(_HOMES)
 
 
 def __getattr__(name: str):
-    if name == "progress":
+    if name in _HOMES:
         import importlib
-        return importlib.import_module("grader.progress")  # a callable module: grader.progress()
-    if name in __all__:
-        from grader import api
-        return getattr(api, name)
+        return getattr(importlib.import_module(f"grader.{_HOMES[name]}"), name)
     raise AttributeError(f"module 'grader' has no attribute {name!r}")

@@ -25,15 +25,15 @@ from pathlib import Path
 
 from grader.config import settings
 from grader.errors import CpinError, InputError
+from grader.platform import MANDATORY_SKILLS, SKILLS
 
 FORMAT = "cpin-certificat/1"
 PASS_MARK = 0.80
 SKILL_FLOOR = 0.60
 VALIDITY_DAYS = 365           # the platform's certificate lasts one year (cpin-reference.md §1.3)
 KUBERNETES = "1.36"
-MANDATORY = ("containerisation", "kubernetes", "gitlab-ci", "gitops")
-SKILLS_FR = {"containerisation": "Conteneurisation", "kubernetes": "Kubernetes", "gitlab-ci": "GitLab-CI",
-             "gitops": "GitOps", "helm": "Helm", "openshift": "OpenShift", "argocd": "GitOps/ArgoCD"}
+MANDATORY = MANDATORY_SKILLS
+SKILLS_FR = {key: skill.label for key, skill in SKILLS.items()}
 PRIVATE_KEY = "certification-ed25519.pem"
 PUBLIC_KEY = "certification-ed25519.pub.pem"
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")

@@ -1,11 +1,12 @@
 """Where the kit keeps its things: one frozen Settings from environment variables and defaults.
 
-Precedence: command-line flags (applied by the CLI) > `CPIN_*` variables > defaults.
+Precedence: command-line flags (applied by the CLI) > `CPIN_*` variables > defaults. Every `CPIN_*`
+variable is read here, and only here.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,13 @@ class Settings:
     backend: str     # CPIN_BACKEND: local | kind | existing | auto
     learner: str     # CPIN_LEARNER: learner id used in namespaces and the attempt log
     exercises_dir: Path  # CPIN_EXERCISES: the exercise registry (tests and trainers point it elsewhere)
-    lab_dir: Path    # CPIN_LAB_DIR: the learner's workspace (notebooks without solutions), outside the repo
+    lab_dir: Path = Path("~/cpin-autoformation").expanduser()  # CPIN_LAB_DIR: learner's workspace, outside the repo
+    course_dir: Path = REPO_ROOT / "course"  # CPIN_COURSE: the trainer's nbgrader course
+    images: str = "auto"      # CPIN_IMAGES: base images auto | offline | online
+    debian_mirror: str = ""   # CPIN_DEBIAN_MIRROR: Debian mirror for offline base images ("": the default)
+    tools_path: tuple[Path, ...] = field(default_factory=tuple)  # CPIN_TOOLS_PATH: folders searched first
+    kind_image: str = ""      # CPIN_KIND_IMAGE: kind node image ("": the pinned one)
+    registry_mirror: str = ""  # CPIN_REGISTRY_MIRROR: image registry mirror for kind nodes
 
     @property
     def tools_dir(self) -> Path:
@@ -26,10 +33,15 @@ class Settings:
 
     def source_of(self, name: str) -> str:
         """Where a setting's value comes from (for `cpin doctor`)."""
-        var = {"data_dir": "CPIN_DATA", "cache_dir": "CPIN_CACHE", "backend": "CPIN_BACKEND",
-               "learner": "CPIN_LEARNER", "exercises_dir": "CPIN_EXERCISES",
-               "lab_dir": "CPIN_LAB_DIR"}[name]
+        var = VARIABLES[name]
         return f"${var}" if var in os.environ else "défaut"
+
+
+VARIABLES = {"data_dir": "CPIN_DATA", "cache_dir": "CPIN_CACHE", "backend": "CPIN_BACKEND",
+             "learner": "CPIN_LEARNER", "exercises_dir": "CPIN_EXERCISES", "lab_dir": "CPIN_LAB_DIR",
+             "course_dir": "CPIN_COURSE",
+             "images": "CPIN_IMAGES", "debian_mirror": "CPIN_DEBIAN_MIRROR", "tools_path": "CPIN_TOOLS_PATH",
+             "kind_image": "CPIN_KIND_IMAGE", "registry_mirror": "CPIN_REGISTRY_MIRROR"}
 
 
 def _home_path(var: str, default: str) -> Path:
@@ -46,4 +58,10 @@ def settings() -> Settings:
         learner=os.environ.get("CPIN_LEARNER") or os.environ.get("USER") or "apprenant",
         exercises_dir=Path(os.environ.get("CPIN_EXERCISES") or REPO_ROOT / "exercises"),
         lab_dir=_home_path("CPIN_LAB_DIR", "~/cpin-autoformation"),
+        course_dir=Path(os.environ.get("CPIN_COURSE") or REPO_ROOT / "course"),
+        images=os.environ.get("CPIN_IMAGES") or "auto",
+        debian_mirror=os.environ.get("CPIN_DEBIAN_MIRROR", ""),
+        tools_path=tuple(Path(d) for d in os.environ.get("CPIN_TOOLS_PATH", "").split(":") if d),
+        kind_image=os.environ.get("CPIN_KIND_IMAGE", ""),
+        registry_mirror=os.environ.get("CPIN_REGISTRY_MIRROR", ""),
     )

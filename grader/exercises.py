@@ -12,19 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.checks.registry import TYPES
 from grader.config import settings
 from grader.errors import InputError
+from grader.platform import ENV_TYPE_LABEL, ENV_TYPES, KIT_NAMESPACE_LABELS
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
 DEFAULT_NAMESPACE = "cpin-{learner}-{module}"
 
-# Default time budget (seconds) and retries per check type; `exercise.yaml` may override both.
-DEFAULT_TIMEOUT = {"object": 3, "rollout": 30, "service_endpoints": 15, "ingress_routes": 5, "refs_exist": 3,
-                   "rbac": 3, "quota": 10, "events": 5, "policy_warnings": 10, "http": 20, "lint": 30,
-                   "docker": 120}
+# Retries per check; `exercise.yaml` may override them (default timeouts and implied capabilities:
+# `grader.checks.registry.TYPES`).
 DEFAULT_RETRIES = 3
-# Capabilities a check type needs whatever the exercise says.
-IMPLIED_REQUIRES = {"http": ("containers",), "docker": ("docker",)}
 
 # `namespaceLabels`: label syntax of Kubernetes, and the keys an exercise may set on its namespace.
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -32,7 +30,7 @@ _PSA_PREFIX = "pod-security.kubernetes.io/"
 _PSA_MODES = ("enforce", "audit", "warn")
 _PSA_LEVELS = ("privileged", "baseline", "restricted")
 _PSA_VERSION = re.compile(r"^(latest|v1\.[0-9]{1,3})$")
-_KIT_LABELS = ("cpin.dev/project", "cpin.dev/env")  # identify the namespace: set by the kit only
+_KIT_LABELS = KIT_NAMESPACE_LABELS  # identify the namespace: set by the kit only
 
 
 @dataclass(frozen=True)
@@ -216,7 +214,7 @@ def label_problems(labels: dict) -> list[str]:
             elif suffix == "version" and not _PSA_VERSION.match(value):
                 problems.append(f"{where} : version « {value} » invalide (« latest » ou « v1.36 » par exemple)")
         elif prefix == "cpin.dev" and key not in _KIT_LABELS:
-            if key == "cpin.dev/env-type" and value not in ("dev", "prod"):
+            if key == ENV_TYPE_LABEL and value not in ENV_TYPES:
                 problems.append(f"{where} : « {value} » n'est pas un type d'environnement (dev ou prod)")
         else:
             problems.append(f"{where} : clé non permise ; seules les clés pod-security.kubernetes.io/* et "
@@ -256,11 +254,11 @@ def load_file(path: Path) -> Exercise:
                          f"du dossier ({directory.parent.name}/{directory.name}).")
     checks = []
     for raw in data["checks"]:
-        requires = tuple(dict.fromkeys([*raw.get("requires", []), *IMPLIED_REQUIRES.get(raw["type"], ())]))
+        requires = tuple(dict.fromkeys([*raw.get("requires", []), *TYPES[raw["type"]].requires]))
         messages = raw.get("messages", {})
         checks.append(CheckSpec(
             id=raw["id"], type=raw["type"], points=float(raw["points"]), title=raw["title"],
-            params=dict(raw.get("params") or {}), timeout=float(raw.get("timeout", DEFAULT_TIMEOUT[raw["type"]])),
+            params=dict(raw.get("params") or {}), timeout=float(raw.get("timeout", TYPES[raw["type"]].timeout)),
             retries=int(raw.get("retries", DEFAULT_RETRIES)), hidden=bool(raw.get("hidden", False)),
             requires=requires, ok_message=messages.get("ok", ""), ko_message=messages.get("ko", ""),
             hint=raw.get("hint", "")))

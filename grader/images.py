@@ -117,7 +117,7 @@ def load_mapping(path: Path = MAPPING_FILE) -> Mapping:
 
 
 def _mode(mode: str | None) -> str:
-    mode = mode or os.environ.get("CPIN_IMAGES") or "auto"
+    mode = mode or settings().images
     if mode not in MODES:
         raise InputError(f"CPIN_IMAGES={mode} : valeur inconnue.", hint_fr="Valeurs : auto, offline, online.")
     return mode
@@ -224,7 +224,7 @@ def _debootstrap_rootfs(image: BaseImage, tar_path: Path) -> None:
     if os.geteuid() != 0:
         raise CpinError(f"Construire {image.offline} demande les droits root (debootstrap).",
                         hint_fr="Relancez avec sudo : « sudo cpin images prepare ».")
-    mirror = os.environ.get("CPIN_DEBIAN_MIRROR") or DEBIAN_MIRROR
+    mirror = settings().debian_mirror or DEBIAN_MIRROR
     with tempfile.TemporaryDirectory(dir=tar_path.parent, prefix="rootfs-") as tmp:
         root = Path(tmp) / "root"
         _run(["debootstrap", "--variant=minbase", f"--include={','.join(image.options.get('include', []))}",

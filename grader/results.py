@@ -1,12 +1,14 @@
 """The result model: one frozen `Result` per sub-check, gathered in a `Report`. No markup here.
 
-Rendering lives in `grader/feedback.py`; point resolution is the pure function `score()`.
+Rendering lives in `grader/feedback.py` (which imports nothing back from here at run time); point resolution is the pure function `score()`.
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from grader import feedback
 
 
 class Status(str, enum.Enum):
@@ -36,6 +38,7 @@ class Result:
     evidence: Any = None        # JSON-serialisable: the objects/lines that justify the verdict
     hidden: bool = False        # hidden checks show a generic message, never their expectations
     skill: str = ""             # skills-matrix entry the check counts for
+    counts: bool = False        # skipped but still in the total: not verified (Docker unreachable), so not earned
 
     @property
     def points(self) -> float:
@@ -47,10 +50,18 @@ class Result:
         data["points"] = self.points
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Result":
+        """The `Result` that `to_dict` wrote (as kept in the attempt log); derived keys such as `points` are
+        recomputed, unknown keys ignored."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{**known, "status": Status(data["status"])})
+
 
 def score(results: list[Result]) -> tuple[float, float]:
-    """(points earned, points possible); skipped checks are left out of both."""
-    counted = [r for r in results if r.status is not Status.SKIPPED]
+    """(points earned, points possible); skipped checks are left out of both, except those that still count
+    (`counts`: what could not be verified is possible but not earned)."""
+    counted = [r for r in results if r.status is not Status.SKIPPED or r.counts]
     return (round(sum(r.points for r in counted), 4), round(sum(r.max_points for r in counted), 4))
 
 
@@ -70,16 +81,14 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return all(r.status.scores or r.status is Status.SKIPPED for r in self.results)
+        return all(r.status.scores or (r.status is Status.SKIPPED and not r.counts) for r in self.results)
 
     def to_dict(self) -> dict:
         return {"exercise": self.exercise_id, "title": self.title, "points": self.points,
                 "max_points": self.max_points, "results": [r.to_dict() for r in self.results]}
 
     def _repr_html_(self) -> str:
-        from grader import feedback
         return feedback.to_html(self)
 
     def __repr__(self) -> str:
-        from grader import feedback
         return feedback.to_text(self)

@@ -91,8 +91,8 @@ def cache_path(tool: Tool) -> Path:
 def locate(name: str) -> tuple[Path | None, str]:
     """(path, where it was found) without raising; where ∈ {CPIN_TOOLS_PATH, pip, build, fetch, PATH, ''}."""
     tool = _get(name)
-    for directory in filter(None, os.environ.get("CPIN_TOOLS_PATH", "").split(":")):
-        candidate = Path(directory) / name
+    for directory in settings().tools_path:
+        candidate = directory / name
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate, "CPIN_TOOLS_PATH"
     if tool.origin == "pypi":

@@ -1,4 +1,5 @@
-"""What every check shares: the `Outcome` of one probe, the `CheckContext`, and the one wait helper.
+"""What every check shares: the `Outcome` of one probe, its `SubCheck`s, the `CheckContext`, and the one
+wait helper.
 
 A check function is `fn(ctx, params) -> Outcome`; it looks once. `wait_until` calls it again until
 it holds, fails for good, or the check's time budget runs out (STYLE §14): a timeout is a French
@@ -21,7 +22,8 @@ class Outcome:
     detail: str = ""        # French: what was observed (never the hidden expectation when hidden)
     evidence: Any = None    # JSON-serialisable, learner-facing
     final: bool = False     # a failure that waiting will not fix (stop polling early)
-    sub: tuple = ()         # (suffix, title, Outcome, weight, hint) for checks that expand into sub-checks
+    sub: tuple[SubCheck, ...] = ()  # for checks that expand into sub-checks (one per rule, per image stage)
+    counts: bool = False    # a skip that still counts in the total (not verified, so not earned)
 
     @classmethod
     def ok(cls, detail: str = "", evidence: Any = None) -> "Outcome":
@@ -32,14 +34,31 @@ class Outcome:
         return cls(Status.FAILED, detail, evidence, final)
 
     @classmethod
-    def skip(cls, detail: str) -> "Outcome":
-        return cls(Status.SKIPPED, detail)
+    def skip(cls, detail: str, *, counts: bool = False) -> "Outcome":
+        return cls(Status.SKIPPED, detail, counts=counts)
+
+
+@dataclass(frozen=True)
+class SubCheck:
+    """One part of a check that expands (a platform rule of `lint`, a stage of `docker`): its own ✔ ✘ ⚠ line
+    and its share of the check's points (`weight`)."""
+    check_id: str           # appended to the check's id: "<check>/<check_id>"
+    title: str              # French
+    status: Status
+    message: str = ""       # French: what was observed
+    hint: str = ""          # French: what to change
+    evidence: Any = None
+    weight: float = 1.0
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(self.status, self.message, self.evidence, final=True)
 
 
 @dataclass
 class CheckContext:
     """Everything a check may use; passed explicitly, never global."""
-    kube: Any                      # grader.checks._kube.Kube, or None for checks that need no cluster
+    kube: Any                      # grader.kube.client.Kube, or None for checks that need no cluster
     namespace: str
     work_dir: Path
     exercise_id: str = ""                 # base of the learner's files

@@ -2,7 +2,7 @@
 
 `check_image(dockerfile_dir, ...)` builds the image, inspects it, starts one container with the
 platform's constraints (read-only root filesystem, a random UID in group 0, no added capability,
-no privilege escalation, ports below 1024 not bindable) and probes it. It returns one `Result` per
+no privilege escalation, ports below 1024 not bindable) and probes it. It returns one `SubCheck` per
 sub-check; each sub-check is also a function of its own (`check_build`, `check_user`, …).
 
 Every container and image created here carries `cpin.dev/owner=grader` and the run's own
@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from grader.images import docker_client
-from grader.results import Result, Status
+from grader.checks.base import SubCheck
+from grader.results import Status
 
 OWNER_LABEL = "cpin.dev/owner"
 OWNER = "grader"
@@ -48,11 +49,11 @@ NO_IMAGE = "Non vérifié : l'image ne s'est pas construite."
 NOT_RUNNING = "Non vérifié : le conteneur ne tourne pas (voir le contrôle de démarrage)."
 
 
-def _result(check_id: str, status: Status, message: str = "", hint: str = "", evidence: Any = None) -> Result:
-    return Result(check_id, TITLES[check_id], status, max_points=1.0, message=message, hint=hint, evidence=evidence)
+def _result(check_id: str, status: Status, message: str = "", hint: str = "", evidence: Any = None) -> SubCheck:
+    return SubCheck(check_id, TITLES[check_id], status, message=message, hint=hint, evidence=evidence)
 
 
-def _blocked(check_id: str, message: str, by: str) -> Result:
+def _blocked(check_id: str, message: str, by: str) -> SubCheck:
     return _result(check_id, Status.FAILED, message, evidence={"bloqué_par": by})
 
 
@@ -66,7 +67,7 @@ def _tail(text: str, lines: int = TAIL_LINES) -> list[str]:
 @dataclass
 class Build:
     """What `check_build` made: the result, the image id if any, the ids to remove afterwards."""
-    result: Result
+    result: SubCheck
     image_id: str | None = None
     layer_ids: list[str] = field(default_factory=list)
 
@@ -159,7 +160,7 @@ def describe(attrs: Mapping) -> dict:
     }
 
 
-def check_user(attrs: Mapping) -> Result:
+def check_user(attrs: Mapping) -> SubCheck:
     """Rule 1: the final USER is neither empty, 0 nor root; a named user gets a warning (not verifiable)."""
     user = ((attrs.get("Config") or {}).get("User") or "").strip()
     name = user.split(":", 1)[0]
@@ -176,7 +177,7 @@ def check_user(attrs: Mapping) -> Result:
     return _result("docker.user", Status.PASSED, f"Utilisateur final : {user}.", evidence=evidence)
 
 
-def check_ports(attrs: Mapping, expected: int | None = None) -> Result:
+def check_ports(attrs: Mapping, expected: int | None = None) -> SubCheck:
     """Rule 5: at least one EXPOSE, all above 1024; warns when the exercise's port is not declared."""
     exposed = sorted((((attrs.get("Config") or {}).get("ExposedPorts")) or {}).keys())
     numbers = [int(p.split("/", 1)[0]) for p in exposed]
@@ -197,7 +198,7 @@ def check_ports(attrs: Mapping, expected: int | None = None) -> Result:
     return _result("docker.port", Status.PASSED, f"Ports déclarés : {', '.join(exposed)}.", evidence=evidence)
 
 
-def check_size(attrs: Mapping, max_size_mb: float) -> Result:
+def check_size(attrs: Mapping, max_size_mb: float) -> SubCheck:
     """Rule 35: the image stays under `max_size_mb`."""
     size = round(attrs.get("Size", 0) / 1e6, 1)
     evidence = {"taille_mo": size, "limite_mo": max_size_mb,
@@ -209,7 +210,7 @@ def check_size(attrs: Mapping, max_size_mb: float) -> Result:
     return _result("docker.size", Status.PASSED, f"Image de {size} Mo (limite {max_size_mb} Mo).", evidence=evidence)
 
 
-def check_labels(attrs: Mapping, required: Iterable[str]) -> Result:
+def check_labels(attrs: Mapping, required: Iterable[str]) -> SubCheck:
     """The image carries the labels the exercise asks for (e.g. org.opencontainers.image.version)."""
     labels = (attrs.get("Config") or {}).get("Labels") or {}
     missing = [name for name in required if not labels.get(name)]
@@ -333,7 +334,7 @@ def diagnose(logs: str, spec: RunSpec) -> str:
     return " ".join(hints)
 
 
-def check_starts(run: Run) -> Result:
+def check_starts(run: Run) -> SubCheck:
     """Rules 2, 6, 7: the container keeps running under the platform's constraints."""
     evidence = {"uid": f"{run.uid}:0", "lecture_seule": True, "tmpfs": list(run.spec.tmpfs)}
     if run.start_error:
@@ -353,7 +354,7 @@ def check_starts(run: Run) -> Result:
                    f"Le conteneur tourne (UID {run.uid}, groupe 0, racine en lecture seule).", evidence=evidence)
 
 
-def check_health(run: Run) -> Result:
+def check_health(run: Run) -> SubCheck:
     """The health path answers 200 with a JSON body within the start timeout."""
     spec = run.spec
     if run.exited:
@@ -379,7 +380,7 @@ def check_health(run: Run) -> Result:
                    evidence=evidence)
 
 
-def check_config(run: Run) -> Result:
+def check_config(run: Run) -> SubCheck:
     """Rule 24: a random value given to the probed variable shows up at the probed path."""
     variable, path = run.spec.config_probe
     if run.exited or run.host_port is None:
@@ -400,7 +401,7 @@ def check_config(run: Run) -> Result:
     return _result("docker.config", Status.PASSED, f"{variable} est bien lue dans l'environnement.", evidence=evidence)
 
 
-def check_logs(run: Run) -> Result:
+def check_logs(run: Run) -> SubCheck:
     """Rule 25: the container writes JSON lines (objects) on stdout, nothing else there."""
     if run.start_error:
         return _blocked("docker.logs", NOT_RUNNING, "docker.starts")
@@ -428,7 +429,7 @@ def check_logs(run: Run) -> Result:
                    evidence={"exemples": stdout[:3]})
 
 
-def check_stop(run: Run) -> Result:
+def check_stop(run: Run) -> SubCheck:
     """SIGTERM stops the container within the grace period, with exit code 0 or 143."""
     import requests
     grace = run.spec.stop_grace
@@ -461,8 +462,8 @@ def check_image(dockerfile_dir: str | Path, *, dockerfile: str = "Dockerfile", t
                 tmpfs: Iterable[str] = (), env: Mapping[str, str] | None = None,
                 config_probe: tuple[str, str] | None = None, max_size_mb: float = 250,
                 required_labels: Iterable[str] = (), start_timeout: float = 30.0, stop_grace: float = 10.0,
-                client=None) -> list[Result]:
-    """Build, inspect and run a learner's image; one Result per sub-check. Raises DockerUnavailable."""
+                client=None) -> list[SubCheck]:
+    """Build, inspect and run a learner's image; one SubCheck per sub-check. Raises DockerUnavailable."""
     client = client or docker_client()
     spec = RunSpec(port, health_path, tuple(tmpfs), dict(env or {}),
                    tuple(config_probe) if config_probe else None, start_timeout, stop_grace)

@@ -5,9 +5,10 @@ costs its share of the check's points and shows its own ✔ ✘ ⚠ line.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from grader.checks.base import CheckContext, Outcome
+from grader.checks.base import CheckContext, Outcome, SubCheck
 from grader.errors import InputError
 from grader.results import Status
 
@@ -45,9 +46,10 @@ def expand(problems: list, rule_ids: list[str], *, strict: bool = False) -> Outc
         if warnings:
             return Outcome(Status.WARNING, f"{len(warnings)} avertissement(s)", evidence)
         return Outcome.ok("aucune erreur", evidence)
-    subs = tuple((rule_id, f"Règle {rule_id}", _rule_outcome(problems, rule_id, strict=strict), 1.0,
-                  _hint_of(problems, rule_id)) for rule_id in rule_ids)
-    worst = min((s[2].status for s in subs), key=_rank)
+    verdicts = [(rule_id, _rule_outcome(problems, rule_id, strict=strict)) for rule_id in rule_ids]
+    subs = tuple(SubCheck(rule_id, f"Règle {rule_id}", o.status, o.detail, _hint_of(problems, rule_id), o.evidence)
+                 for rule_id, o in verdicts)
+    worst = min((s.status for s in subs), key=_rank)
     return Outcome(worst, "", None, final=True, sub=subs)
 
 
@@ -69,7 +71,7 @@ def lint(ctx: CheckContext, params: dict) -> Outcome:
 
 
 def docker(ctx: CheckContext, params: dict) -> Outcome:
-    """`grader.checks.docker.check_image` on the learner's Dockerfile: one sub-check per result."""
+    """`grader.checks.docker.check_image` on the learner's Dockerfile: its sub-checks, as they come."""
     from grader import images
     from grader.checks import docker as engine
     context = ctx.work_dir / params.get("context", ".")
@@ -81,11 +83,25 @@ def docker(ctx: CheckContext, params: dict) -> Outcome:
         ("target", "target"), ("port", "port"), ("healthPath", "health_path"), ("tmpfs", "tmpfs"), ("env", "env"),
         ("maxSizeMb", "max_size_mb"), ("requiredLabels", "required_labels"), ("startTimeout", "start_timeout"))
         if name in params}
-    results = engine.check_image(context, dockerfile=dockerfile, build_args=build_args, **options)
-    subs = tuple((r.check_id.split(".", 1)[-1], r.title, Outcome(r.status, r.message, r.evidence, final=True), 1.0,
-                  r.hint) for r in results)
-    worst = min((s[2].status for s in subs), key=_rank, default=Status.PASSED)
+    try:
+        results = engine.check_image(context, dockerfile=dockerfile, build_args=build_args, **options)
+    except Exception:
+        if _engine_answers():
+            raise
+        return Outcome.skip("non vérifiable : le moteur Docker a cessé de répondre pendant le contrôle (ces points "
+                            "restent dus : relancez le contrôle quand Docker tourne)", counts=True)
+    subs = tuple(dataclasses.replace(r, check_id=r.check_id.split(".", 1)[-1]) for r in results)
+    worst = min((s.status for s in subs), key=_rank, default=Status.PASSED)
     return Outcome(worst, "", None, final=True, sub=subs)
+
+
+def _engine_answers() -> bool:
+    from grader import images
+    try:
+        images.docker_client(timeout=5)
+        return True
+    except Exception:  # noqa: BLE001 - any failure to reach the engine means it does not answer
+        return False
 
 
 def _rank(status: Status) -> int:

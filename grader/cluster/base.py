@@ -1,4 +1,5 @@
-"""The one interface of cluster backends, their registry, and the status they report.
+"""The one interface of cluster backends and the status they report (it knows no implementation:
+the registry of backends is in `grader.cluster.lifecycle`).
 
 A backend brings a cluster up or down and says where its kubeconfig is. It declares what it can
 do (`capabilities`): the local control plane runs no real containers, so a check that needs them
@@ -8,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Protocol, runtime_checkable
-
-from grader.errors import InputError
+from typing import Mapping, Protocol, runtime_checkable
 
 # Capability names a check may require.
 CAPABILITIES = ("containers", "dns", "network-policy", "ingress", "image-load")
@@ -77,34 +76,6 @@ class Backend(Protocol):
     def status(self) -> ClusterStatus: ...
 
     def kubeconfig(self) -> Path: ...
-
-
-def _local(**options) -> Backend:
-    from grader.cluster.local import LocalBackend
-    return LocalBackend(**options)
-
-
-def _kind(**options) -> Backend:
-    from grader.cluster.kind import KindBackend
-    return KindBackend(**options)
-
-
-def _existing(**options) -> Backend:
-    from grader.cluster.existing import ExistingBackend
-    return ExistingBackend(**options)
-
-
-BACKENDS: dict[str, Callable[..., Backend]] = {"local": _local, "kind": _kind, "existing": _existing}
-
-
-def get(name: str, **options) -> Backend:
-    """The backend called `name`, built with its own options (unknown name: French error)."""
-    try:
-        make = BACKENDS[name]
-    except KeyError:
-        raise InputError(f"Backend de cluster inconnu : « {name} ».",
-                         hint_fr=f"Choisissez parmi : {', '.join(BACKENDS)} (ou auto).") from None
-    return make(**options)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class ExistingBackend:
         self.namespace = self.namespace or self._namespace_of_context()
         if not self.namespace:
             raise InputError("Aucun namespace pour le cluster partagé.", hint_fr="Précisez --namespace.")
-        from grader.checks._kube import Kube
+        from grader.kube.client import Kube
         with kc.api_client(self.kubeconfig(), self.context) as api:
             Kube(api).request("GET", "/version", what=f"connexion au contexte « {self.context} »")
         self.record.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +83,7 @@ class ExistingBackend:
         if not self.record.is_file():
             return ClusterStatus(self.name, self.context, None, False,
                                  notes=("Aucun cluster partagé enregistré.",))
-        from grader.checks._kube import Kube
+        from grader.kube.client import Kube
         try:
             with kc.api_client(self.kubeconfig(), self.context) as api:
                 version = Kube(api).request("GET", "/version").data.get("gitVersion", "?")

@@ -12,7 +12,6 @@ even where kind cannot boot (no node image offline).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -157,8 +156,8 @@ class KindBackend:
     def __init__(self, *, data_dir: Path | None = None, image: str | None = None,
                  registry_mirror: str | None = None):
         self.root = (data_dir or settings().data_dir) / "kind"
-        self.image = image or os.environ.get("CPIN_KIND_IMAGE") or NODE_IMAGE
-        self.mirror = registry_mirror or os.environ.get("CPIN_REGISTRY_MIRROR") or None
+        self.image = image or settings().kind_image or NODE_IMAGE
+        self.mirror = registry_mirror or settings().registry_mirror or None
 
     def kubeconfig(self) -> Path:
         return self.root / "kubeconfig"
@@ -201,7 +200,7 @@ class KindBackend:
                 _run(write, input=toml)
         if registry:
             _run(network_connect_command(), check=False)     # already connected is fine
-            from grader.checks._kube import Kube
+            from grader.kube.client import Kube
             from grader.cluster import kubeconfig as kc
             with kc.api_client(self.kubeconfig(), self.context) as api:
                 Kube(api).apply(registry_hosting_configmap(), "kube-public")

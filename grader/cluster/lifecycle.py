@@ -1,4 +1,6 @@
-"""`cluster up/down/status/reset` as library functions (the CLI only parses and prints).
+"""`cluster up/down/status/reset` as library functions (the CLI only parses and prints), the registry
+of backends (name → constructor, kind's provider pattern: the interface in `base` knows none of them),
+and `connect`, the guarded client on the kit's cluster.
 
 `up` picks the backend (auto: kind when it can run here, else local, saying why), starts it,
 records it as the kit's active cluster, then installs the platform's policies on it.
@@ -9,10 +11,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from grader.cluster import base, policies
+from grader.cluster import base, guard, policies
 from grader.cluster.base import Backend, ClusterStatus, UpResult
 from grader.config import settings
-from grader.errors import ApiFailure
+from grader.errors import ApiFailure, InputError
+from grader.kube.client import Kube
 
 Log = Callable[[str], None]
 
@@ -21,18 +24,58 @@ def _quiet(_: str) -> None:
     pass
 
 
+# ---------------------------------------------------------------- backends by name
+
+def _local(**options) -> Backend:
+    from grader.cluster.local import LocalBackend
+    return LocalBackend(**options)
+
+
+def _kind(**options) -> Backend:
+    from grader.cluster.kind import KindBackend
+    return KindBackend(**options)
+
+
+def _existing(**options) -> Backend:
+    from grader.cluster.existing import ExistingBackend
+    return ExistingBackend(**options)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {"local": _local, "kind": _kind, "existing": _existing}
+
+
+def get(name: str, **options) -> Backend:
+    """The backend called `name`, built with its own options (unknown name: French error)."""
+    try:
+        make = BACKENDS[name]
+    except KeyError:
+        raise InputError(f"Backend de cluster inconnu : « {name} ».",
+                         hint_fr=f"Choisissez parmi : {', '.join(BACKENDS)} (ou auto).") from None
+    return make(**options)
+
+
+def connect(*, evidence: dict | None = None) -> tuple[Kube, dict[str, bool]]:
+    """A `Kube` on the kit's cluster, resolved through the context guard, and the backend's capabilities."""
+    target = guard.resolve()
+    backend = target.backend if target.backend in BACKENDS else "existing"
+    capabilities = dict(get(backend).capabilities)
+    return Kube(target.api_client(), evidence=evidence), capabilities
+
+
+# ---------------------------------------------------------------- up, down, status, reset
+
 def choose(name: str = "auto", *, data_dir: Path | None = None, log: Log = _quiet, **options) -> Backend:
     """The backend to start. `auto` prefers kind and falls back to local with a French note."""
     if name != "auto":
-        return base.get(name, data_dir=data_dir, **options)
+        return get(name, data_dir=data_dir, **options)
     kind_options = {k: v for k, v in options.items() if k in ("image", "registry_mirror")}
-    kind = base.get("kind", data_dir=data_dir, **kind_options)
+    kind = get("kind", data_dir=data_dir, **kind_options)
     availability = kind.available()
     if availability:
         return kind
     log(f"kind est indisponible : {availability.reason_fr}. Je démarre à la place le cluster local "
         "simulé (vrai API server, nœuds simulés, aucun conteneur réel).")
-    return base.get("local", data_dir=data_dir)
+    return get("local", data_dir=data_dir)
 
 
 def up(name: str | None = None, *, data_dir: Path | None = None, log: Log = _quiet,
@@ -45,7 +88,7 @@ def up(name: str | None = None, *, data_dir: Path | None = None, log: Log = _qui
         name = active                       # auto keeps the cluster the kit already runs
     backend = choose(name, data_dir=data_dir, log=log, **options)
     if active and active != backend.name:
-        other = base.get(active, data_dir=data_dir)
+        other = get(active, data_dir=data_dir)
         if other.status().running:
             log(f"Le cluster « {active} » du kit tourne déjà : `cpin cluster down` d'abord pour changer.")
             return UpResult(other, time.monotonic() - start, ("déjà démarré",))
@@ -70,7 +113,7 @@ def up(name: str | None = None, *, data_dir: Path | None = None, log: Log = _qui
 def active_backend(data_dir: Path | None = None) -> Backend | None:
     data_dir = data_dir or settings().data_dir
     name = base.read_active(data_dir)
-    return base.get(name, data_dir=data_dir) if name else None
+    return get(name, data_dir=data_dir) if name else None
 
 
 def down(name: str | None = None, *, data_dir: Path | None = None) -> str | None:
@@ -80,7 +123,7 @@ def down(name: str | None = None, *, data_dir: Path | None = None) -> str | None
     if name is None:
         # Nothing recorded: still clean a local cluster whose record was lost.
         name = "local"
-    base.get(name, data_dir=data_dir).down()
+    get(name, data_dir=data_dir).down()
     if base.read_active(data_dir) == name:
         base.clear_active(data_dir)
     return name
@@ -89,7 +132,7 @@ def down(name: str | None = None, *, data_dir: Path | None = None) -> str | None
 def status(name: str | None = None, *, data_dir: Path | None = None) -> ClusterStatus:
     data_dir = data_dir or settings().data_dir
     name = name or base.read_active(data_dir) or "local"
-    return base.get(name, data_dir=data_dir).status()
+    return get(name, data_dir=data_dir).status()
 
 
 def reset(name: str | None = None, *, data_dir: Path | None = None, log: Log = _quiet, **options) -> UpResult:

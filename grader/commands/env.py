@@ -1,6 +1,8 @@
 """`cpin env`: environments like the platform console makes them (namespace, quota, pull secret)."""
 from __future__ import annotations
 
+from grader.platform import ENV_TYPES
+
 
 def register(sub) -> None:
     parser = sub.add_parser("env", help="crée ou supprime un environnement (namespace <projet>-<env>)")
@@ -8,7 +10,7 @@ def register(sub) -> None:
     create = actions.add_parser("create", help="crée l'environnement PROJET-ENV")
     create.add_argument("project", metavar="PROJET")
     create.add_argument("env", metavar="ENV")
-    create.add_argument("--type", dest="env_type", choices=("dev", "prod"), required=True,
+    create.add_argument("--type", dest="env_type", choices=ENV_TYPES, required=True,
                         help="dev : règles en avertissement ; prod : règles bloquantes")
     delete = actions.add_parser("delete", help="supprime l'environnement PROJET-ENV et tout son contenu")
     delete.add_argument("project", metavar="PROJET")

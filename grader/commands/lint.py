@@ -7,6 +7,8 @@ from __future__ import annotations
 import inspect
 import sys
 
+from grader.platform import ENV_TYPES
+
 
 def register(sub) -> None:
     parser = sub.add_parser(
@@ -15,7 +17,7 @@ def register(sub) -> None:
                     ".gitlab-ci-dso.yml. Code de sortie : 0 sans erreur, 1 avec au moins une erreur, "
                     "2 si une entrée est inutilisable.")
     parser.add_argument("paths", nargs="*", metavar="CHEMIN", help="fichiers ou dossiers à vérifier")
-    parser.add_argument("--env-type", choices=("dev", "prod"), default="dev",
+    parser.add_argument("--env-type", choices=ENV_TYPES, default="dev",
                         help="type d'environnement : dev (Kyverno en Audit → avertissements) ou prod "
                              "(Enforce → erreurs) ; défaut : dev")
     parser.add_argument("--values", action="append", default=[], metavar="FICHIER",

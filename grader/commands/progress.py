@@ -16,12 +16,13 @@ def register(sub) -> None:
 def run(args) -> int:
     import json
 
-    from grader import progress
+    from grader import attempts as progress
+    from grader import feedback
     view = progress.overview(args.learner, history=args.history)
     if args.format == "json":
         print(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(progress.to_text(view))
+        print(feedback.progress_text(view))
     if args.verify:
         chain = progress.verify_chain()
         print(f"Journal intègre : {chain.rows} tentative(s)." if chain else f"✘ Journal altéré : {chain.reason_fr}.")

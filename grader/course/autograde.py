@@ -76,7 +76,7 @@ class NotebookContext:
 
 
 @dataclass
-class Outcome:
+class SubmissionResult:
     assignment: str
     student: str
     status: str                      # ok | timeout | error | skipped
@@ -187,9 +187,8 @@ def step_explain(ctx: NotebookContext) -> None:
     from nbformat.v4 import new_output
 
     from grader import feedback
-    from grader.results import Report, Result, Status
+    from grader.results import Report, Result
 
-    fields = {f for f in Result.__dataclass_fields__}
     for cell in ctx.nb.cells:
         gid = sanitize.nbgrader_meta(cell).get("grade_id")
         exercise = ctx.ref.exercise(gid) if gid in ctx.ref.source else None
@@ -197,9 +196,7 @@ def step_explain(ctx: NotebookContext) -> None:
         if not results or cell.cell_type != "code":
             continue
         try:
-            report = Report(exercise, exercise, tuple(
-                Result(**{**{k: v for k, v in r.items() if k in fields}, "status": Status(r["status"])})
-                for r in results))
+            report = Report(exercise, exercise, tuple(Result.from_dict(r) for r in results))
             shown = new_output("display_data", data={"text/html": feedback.to_html(report),
                                                      "text/plain": feedback.to_text(report)})
         except Exception:  # noqa: BLE001 - an unreadable record only loses the explanation
@@ -236,10 +233,10 @@ def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def grade_submission(job: Job) -> Outcome:
+def grade_submission(job: Job) -> SubmissionResult:
     """Grade one submission in its own directory, environment and namespaces."""
     start = time.monotonic()
-    outcome = Outcome(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
+    outcome = SubmissionResult(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
                       mode="evidence" if job.options.from_evidence else "live")
     work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{job.student}-"))
     fence = None
@@ -325,7 +322,7 @@ def read_record(course: Course, assignment: str, student: str) -> dict | None:
         return None
 
 
-def persist(course: Course, outcome: Outcome) -> None:
+def persist(course: Course, outcome: SubmissionResult) -> None:
     """Autograded notebooks + gradebook + grading record, in that order (the record marks it done)."""
     from grader.course import gradebook
 
@@ -347,7 +344,7 @@ def persist(course: Course, outcome: Outcome) -> None:
     os.replace(tmp, path)
 
 
-def plan(course: Course, assignment: str, students: list[str] | None, options: Options) -> tuple[list[Job], list[Outcome]]:
+def plan(course: Course, assignment: str, students: list[str] | None, options: Options) -> tuple[list[Job], list[SubmissionResult]]:
     """Jobs to run, and the submissions skipped because already graded (same files, same mode)."""
     sources = course.source_notebooks(assignment)
     notebooks = tuple(NotebookPaths(p.stem, p, course.step("release") / assignment / p.name) for p in sources)
@@ -367,7 +364,7 @@ def plan(course: Course, assignment: str, students: list[str] | None, options: O
         fp = fingerprint(submission, notebooks, mode)
         record = read_record(course, assignment, student)
         if record and record.get("fingerprint") == fp and record.get("status") != "error" and not options.force:
-            skipped.append(Outcome(assignment, student, "skipped", score=record.get("score", 0.0),
+            skipped.append(SubmissionResult(assignment, student, "skipped", score=record.get("score", 0.0),
                                    max_score=record.get("max_score", 0.0), fingerprint=fp, mode=mode))
             continue
         jobs.append(Job(assignment, student, submission, notebooks, fp, options))
@@ -387,7 +384,7 @@ def pool_context():
 
 
 def grade(course: Course, assignment: str, *, students: list[str] | None = None, options: Options = Options(),
-          progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
+          progress: Callable[[int, int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
     """Grade every (or the named) submission(s) of `assignment`; returns one outcome per submission."""
     jobs, outcomes = plan(course, assignment, students, options)
     total = len(jobs) + len(outcomes)
@@ -407,7 +404,7 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
             try:
                 outcome = future.result()
             except Exception as error:  # noqa: BLE001 - a worker that died is one error, not a crash
-                outcome = Outcome(job.assignment, job.student, "error", notes=[f"le processus de notation "
+                outcome = SubmissionResult(job.assignment, job.student, "error", notes=[f"le processus de notation "
                                                                                f"s'est arrêté : {error}"])
             if outcome.status != "error":
                 persist(course, outcome)

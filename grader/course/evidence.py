@@ -1,4 +1,4 @@
-"""The attempt log (`grader.progress`) as grading evidence.
+"""The attempt log (`grader.attempts`) as grading evidence.
 
 Two uses: the per-check rows of a live grading come from the attempts that `grade()` logged in the
 submission's own data dir; with `--from-evidence`, each exercise scores from the best attempt in the log
@@ -32,7 +32,7 @@ def shipped_log(submission: Path) -> Path | None:
 
 
 def _attempts(path: Path) -> list:
-    from grader import progress
+    from grader import attempts as progress
 
     status = progress.verify_chain(path)
     if not status:
@@ -47,7 +47,7 @@ def reports(data_dir: Path) -> dict[str, list[dict]]:
     path = data_dir / LOG_NAME
     if not path.is_file():
         return {}
-    from grader import progress
+    from grader import attempts as progress
 
     latest: dict[str, list[dict]] = {}
     for attempt in progress.attempts(path=path):

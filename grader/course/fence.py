@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import ApiFailure
+from grader.platform import ASSIGNMENT_LABEL, GRADING_LABEL, LEARNER_LABEL
 
 SERVICE_ACCOUNT = "cpin-grader"
-GRADING_LABEL = "cpin.gouv.fr/grading"
-ASSIGNMENT_LABEL = "cpin.gouv.fr/assignment"
+GRADING_MANAGER = "cpin-grading"  # field manager of the grading labels
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,10 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
-    from grader.checks._kube import Kube
-    from grader.checks.kube import provision_namespace
+    from grader import exercises
     from grader.cluster import kubeconfig as kc
+    from grader.cluster.envs import provision
+    from grader.kube.client import Kube
 
     if not namespaces:
         raise ValueError("a fence needs at least one namespace")
@@ -65,9 +66,9 @@ def open_fence(admin: Admin, learner: str, namespaces: tuple[str, ...], kubeconf
             core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
             kube = Kube(api)
             for ns in namespaces:
-                provision_namespace(kube, ns)       # quota, policies, pull secret: as the learner had it
-                core.patch_namespace(ns, {"metadata": {"labels": {
-                    GRADING_LABEL: "true", ASSIGNMENT_LABEL: assignment[:63], "cpin.gouv.fr/learner": learner[:63]}}})
+                provision(kube, ns, label_manager=GRADING_MANAGER, labels={  # as the learner had it, plus ours
+                    **exercises.namespace_labels(ns), GRADING_LABEL: "true", ASSIGNMENT_LABEL: assignment[:63],
+                    LEARNER_LABEL: learner[:63]})
             _ignore_conflict(core.create_namespaced_service_account, home,
                              {"metadata": {"name": SERVICE_ACCOUNT}})
             for ns in namespaces:

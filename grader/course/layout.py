@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.config import REPO_ROOT
+from grader.config import REPO_ROOT, settings
 from grader.errors import InputError, ToolFailed
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -44,7 +44,7 @@ class Course:
 
 
 def default_root() -> Path:
-    return Path(os.environ.get("CPIN_COURSE") or REPO_ROOT / "course")
+    return settings().course_dir
 
 
 def default_notebooks() -> Path:

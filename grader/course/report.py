@@ -4,13 +4,13 @@ Lines, not carriage returns: the output reads the same in a terminal, a CI log o
 """
 from __future__ import annotations
 
-from grader.course.autograde import Outcome
+from grader.course.autograde import SubmissionResult
 
 STATUS_FR = {"ok": "noté", "timeout": "temps dépassé", "error": "erreur", "skipped": "déjà noté"}
 WIDTH = 24
 
 
-def progress_line(done: int, total: int, outcome: Outcome) -> str:
+def progress_line(done: int, total: int, outcome: SubmissionResult) -> str:
     filled = round(WIDTH * done / total) if total else WIDTH
     bar = "#" * filled + "-" * (WIDTH - filled)
     pct = 100 * done // total if total else 100
@@ -19,13 +19,13 @@ def progress_line(done: int, total: int, outcome: Outcome) -> str:
             + (f"  ({outcome.seconds:.1f} s)" if outcome.status != "skipped" else ""))
 
 
-def _points(outcome: Outcome) -> str:
+def _points(outcome: SubmissionResult) -> str:
     if outcome.status == "error":
         return "–"
     return f"{outcome.score:g}/{outcome.max_score:g}"
 
 
-def summary(outcomes: list[Outcome]) -> str:
+def summary(outcomes: list[SubmissionResult]) -> str:
     headers = ("Étudiant", "Devoir", "Points", "Statut", "Durée", "Remarques")
     rows = [(o.student, o.assignment, _points(o), STATUS_FR.get(o.status, o.status),
              f"{o.seconds:.1f} s" if o.status != "skipped" else "", "; ".join(o.notes)[:90]) for o in outcomes]

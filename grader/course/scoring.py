@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from grader.course.sanitize import Reference, nbgrader_meta
+from grader.results import Result, Status, score
 
 
 @dataclass(frozen=True)
@@ -95,21 +96,19 @@ def check_rows(student: str, assignment: str, ref: Reference, scores: list[CellS
     for cell in scores:
         exercise = exercise_name(ref, cell.grade_id)
         skill = skill_of(ref, cell.grade_id)
-        results = reports.get(ref.exercise(cell.grade_id) or "", [])
-        total_max = sum(float(r.get("max_points", 0)) for r in results if r.get("status") != "skipped")
+        results = [Result.from_dict(r) for r in reports.get(ref.exercise(cell.grade_id) or "", [])]
+        earned, total_max = score(results)
         if results and total_max > 0:
             factor = cell.max_score / total_max
-            earned = sum(float(r.get("points", 0)) for r in results) * factor
+            earned *= factor
             # The cell's score is authoritative (stderr or timeout give 0): scale checks down to it.
             ratio = min(1.0, (cell.score or 0.0) / earned) if earned > 0 else 0.0
             for r in results:
-                if r.get("status") == "skipped":
+                if r.status is Status.SKIPPED and not r.counts:
                     continue
-                rows.append(CheckRow(student, assignment, exercise, str(r.get("check_id")),
-                                     str(r.get("skill") or skill),
-                                     round(float(r.get("points", 0)) * factor * ratio, 4),
-                                     round(float(r.get("max_points", 0)) * factor, 4),
-                                     str(r.get("status", "")), str(r.get("message", ""))))
+                rows.append(CheckRow(student, assignment, exercise, r.check_id, r.skill or skill,
+                                     round(r.points * factor * ratio, 4), round(r.max_points * factor, 4),
+                                     r.status.value, r.message))
         else:
             rows.append(CheckRow(student, assignment, exercise, cell.grade_id, skill,
                                  round(cell.score or 0.0, 4), cell.max_score,

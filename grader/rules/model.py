@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ENV_TYPES = ("dev", "prod")
+from grader.platform import ENV_TYPES  # noqa: F401 - the engine reads it from here
 
 # Rule SEVERITY → severity per environment type (the platform's Kyverno Audit/Enforce split).
 LEVELS: dict[str, dict[str, str]] = {

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from grader import exercises
+from grader.checks.registry import TYPES
 from grader.errors import InputError
-from grader.progress import SKILLS
+from grader.platform import SKILLS
 
 MINIMAL = """\
 apiVersion: cpin.dev/v1
@@ -43,7 +44,7 @@ def test_minimal_exercise_loads_with_defaults(tmp_path):
     exercise = exercises.load_file(write(tmp_path, MINIMAL))
     assert exercise.namespace("Jean.Dupont") == "cpin-jean-dupont-mod"
     first, second = exercise.checks
-    assert first.timeout == exercises.DEFAULT_TIMEOUT["object"] and first.retries == exercises.DEFAULT_RETRIES
+    assert first.timeout == TYPES["object"].timeout and first.retries == exercises.DEFAULT_RETRIES
     assert second.requires == ("containers",)  # implied by the http type
     assert exercise.max_points(first) == 3.0 and exercise.max_points(second) == 1.0
 
@@ -119,3 +120,10 @@ def test_shipped_examples_are_valid_and_skills_match_the_matrix():
     schema_skills = exercises._validator().schema["properties"]["skill"]["enum"]
     assert schema_skills == list(SKILLS)
     assert len(SKILLS) == 7
+
+
+def test_the_schema_lists_exactly_the_check_types_of_the_registry():
+    schema = exercises._validator().schema
+    enum = schema["$defs"]["check"]["properties"]["type"]["enum"]
+    assert sorted(enum) == sorted(TYPES)
+    assert len(enum) == len(set(enum))

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 import grader
-from grader import api, exercises
+from grader import exercises, runner
 from grader.results import Status
 
 CONFIG = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: reglages}\ndata: {MODE: prod}\n"
@@ -85,7 +85,7 @@ def test_a_readable_file_is_checked_as_usual(learner, exercise):
     grader.apply("config.yaml", exercise="fichier-casse")
     full = exercises.get("fichier-casse")
     quick = dataclasses.replace(full, checks=tuple(c for c in full.checks if c.id in ("objet", "politiques")))
-    report, _ = api.run(quick, work_dir=learner)
+    report, _ = runner.run(quick, work_dir=learner)
     results = by_id(report)
     assert "introuvable dans l'espace de noms" in results["objet"].message      # no Deployment declared: looked up
     assert results["politiques"].status is Status.PASSED
@@ -101,4 +101,24 @@ def test_files_inside_a_helm_chart_and_values_files_are_not_manifests(tmp_path):
                                   directory=tmp_path, learner_files=("ex/chart/templates/d.yaml",
                                                                      "ex/chart/Chart.yaml", "ex/values-dev.yaml",
                                                                      "ex/Dockerfile"))
-    assert api.learner_sources(exercise, tmp_path) == (set(), {})
+    assert runner.learner_sources(exercise, tmp_path) == (set(), {})
+
+
+def test_an_unreachable_docker_engine_never_gives_full_marks(tmp_path, monkeypatch):
+    """Docker gone: the image check is « non vérifiable », its points stay in the total (real rules engine on the
+    real solution Dockerfile, real Docker SDK on a socket that does not exist)."""
+    import shutil
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/cpin-no-such-docker.sock")
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
+    exercise = exercises.get("docker-rootless")
+    shutil.copytree(exercise.directory / "solution", tmp_path / exercise.id)
+    report, _ = runner.run(exercise, learner="t", work_dir=tmp_path, kube=SimpleNamespace())
+    docker = [r for r in report.results if r.check_id.split("/")[0] in
+              {c.id for c in exercise.checks if c.type == "docker"}]
+    assert docker and all(r.status is Status.SKIPPED and r.counts for r in docker), repr(report)
+    assert all("non vérifiable" in r.message and "Docker" in r.message for r in docker)
+    assert all(r.status.scores for r in report.results if r not in docker), repr(report)  # the lint part passes
+    assert 0 < runner.scaled(report, exercise.points) < exercise.points
+    assert report.max_points == sum(r.max_points for r in report.results)

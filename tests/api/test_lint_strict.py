@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import api, exercises
+from grader import exercises, runner
 from grader.errors import InputError
 from grader.results import Status
 
@@ -47,7 +47,7 @@ def run_lint(exercise_root, work, params: dict) -> dict:
         checks:
           - {{id: lint, type: lint, points: 3, title: "Règles", params: {params!r}}}
     """.replace("'", '"').replace("True", "true").replace("False", "false"))
-    report, _ = api.run(exercises.get("lint-strict"), learner="t", work_dir=work, kube=SimpleNamespace())
+    report, _ = runner.run(exercises.get("lint-strict"), learner="t", work_dir=work, kube=SimpleNamespace())
     return {r.check_id: r for r in report.results}
 
 
@@ -90,3 +90,20 @@ def test_strict_must_be_a_boolean(tmp_path):
                     "points: 1\nchecks:\n  - {id: l, type: lint, points: 1, title: L, params: {strict: oui}}\n")
     with pytest.raises(InputError, match=r"checks\[0\]\.params\.strict"):
         exercises.load_file(path)
+
+
+def test_the_report_is_returned_when_the_attempt_log_cannot_be_written(exercise_root, work, monkeypatch, capsys):
+    """An offline check through `grader.check`, with CPIN_DATA on a file: the log cannot be opened."""
+    import grader
+    blocked = work / "pas-un-dossier"
+    blocked.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("CPIN_DATA", str(blocked))
+    exercise_root("journal-bloque", """
+        learnerFiles: [app.yaml]
+        checks:
+          - {id: lint, type: lint, points: 3, title: "Règles", params: {rules: [require-resources]}}
+    """)
+    report = grader.check("journal-bloque", work_dir=work)
+    assert [r.status for r in report.results] == [Status.PASSED] and report.points == report.max_points > 0
+    assert "Tentative non enregistrée" in capsys.readouterr().err
+    assert grader.grade("journal-bloque", work_dir=work) == 2.0   # the grade stands too

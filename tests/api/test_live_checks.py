@@ -10,8 +10,9 @@ import textwrap
 import pytest
 
 import grader
-from grader import api, cli, progress
-from grader.checks._kube import Kube
+from grader import cli, runner
+from grader import attempts
+from grader.kube.client import Kube
 from grader.results import Status
 
 
@@ -32,10 +33,10 @@ def test_solution_scores_full_marks_and_http_is_skipped(learner, solution):
     assert results["secret-check"].message == "Contrôle caché : réussi."
     assert report.points == report.max_points == 11.0
     assert grader.grade("exemple-web") == 12.0          # scaled to the exercise's points
-    log = progress.attempts(learner=os.environ["CPIN_LEARNER"])
+    log = attempts.attempts(learner=os.environ["CPIN_LEARNER"])
     assert [a.mode for a in log] == ["check", "grade"] and log[0].score == 12.0
     assert any(key.startswith("Deployment/") for key in log[0].evidence)  # the objects as they were
-    assert progress.verify_chain()
+    assert attempts.verify_chain()
 
 
 def test_broken_manifest_fails_with_french_messages_and_hides_hidden_expectations(learner, solution):
@@ -228,7 +229,7 @@ def test_docker_check_type_wraps_the_image_check(learner, tmp_path, monkeypatch,
           - {id: image, type: docker, points: 1, title: "Image", params: {context: app}}
     """)
     [result] = grader.check("image").results
-    if api._docker_available():
+    if runner._docker_available():
         assert result.status is Status.FAILED and "Dockerfile introuvable" in result.message
     else:
         assert result.status is Status.SKIPPED and "Docker ne répond pas" in result.message

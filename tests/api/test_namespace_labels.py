@@ -10,7 +10,8 @@ import pytest
 
 import grader
 from grader import exercises
-from grader.checks._kube import Kube, ensure_namespace
+from grader.cluster.envs import provision
+from grader.kube.client import Kube
 from grader.errors import InputError
 from grader.results import Status
 
@@ -170,7 +171,7 @@ def test_namespace_gets_the_labels_and_pod_security_rejects_then_admits(learner,
 def test_reset_puts_missing_labels_on_an_existing_namespace(learner, local_cluster, restricted_exercise):
     kube = Kube(local_cluster.api_client)
     namespace = exercises.get("psa").namespace(os.environ["CPIN_LEARNER"])
-    ensure_namespace(kube, namespace)                 # made without them (e.g. before the exercise asked)
+    provision(kube, namespace)                        # made without them (e.g. before the exercise asked)
     assert "pod-security.kubernetes.io/enforce" not in kube.get("Namespace", namespace)["metadata"]["labels"]
     grader.reset("psa")
     labels = kube.get("Namespace", namespace)["metadata"]["labels"]
@@ -187,12 +188,13 @@ def test_exercises_without_labels_leave_the_namespace_alone(learner, local_clust
 
 
 def test_pod_security_refusals_are_classified_and_warnings_rephrased():
-    from grader.checks import kube
+    from grader.checks import workloads
     message = ('Error creating: pods "app-1" is forbidden: violates PodSecurity "restricted:latest": '
                'runAsNonRoot != true (pod or container "app" must set securityContext.runAsNonRoot=true)')
-    assert kube._classify("FailedCreate", message) == "security"
-    assert kube._classify("FailedCreate", 'pods "x" is forbidden: exceeded quota: q') == "quota"
-    warning = kube._warning_fr('would violate PodSecurity "restricted:latest": runAsNonRoot != true')
+    assert workloads._classify("FailedCreate", message) == "security"
+    assert workloads._classify("FailedCreate", 'pods "x" is forbidden: exceeded quota: q') == "quota"
+    from grader.kube import manifests
+    warning = manifests._warning_fr('would violate PodSecurity "restricted:latest": runAsNonRoot != true')
     assert warning == ("Pod Security « restricted:latest » de l'espace de noms refusera les pods de cet objet : "
                        "runAsNonRoot != true")
 
@@ -203,13 +205,13 @@ def test_an_account_that_cannot_label_namespaces_gets_a_french_error(local_clust
 
     from kubernetes import client
 
-    from grader.checks.kube import provision_namespace
     from grader.errors import ApiFailure
     exercise_root("psa-fence", "namespace: \"cpin-{learner}-{module}-psa\"\n"
                                "namespaceLabels: {pod-security.kubernetes.io/enforce: restricted}\n" + CHECKS)
     admin = Kube(local_cluster.api_client)
     namespace = exercises.get("psa-fence").namespace("fence")
-    ensure_namespace(admin, namespace)
+    provision(admin, namespace)
+    wanted = exercises.namespace_labels(namespace)
     admin.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "noteur"}}, namespace)
     admin.create({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "noteur"},
                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
@@ -222,11 +224,11 @@ def test_an_account_that_cannot_label_namespaces_gets_a_french_error(local_clust
     fenced = Kube(client.ApiClient(config))
     try:
         with pytest.raises(ApiFailure) as caught:
-            provision_namespace(fenced, namespace)
+            provision(fenced, namespace, labels=wanted)
         assert caught.value.status == 403 and "ce compte ne peut pas les poser" in caught.value.message_fr
         assert "pod-security.kubernetes.io/enforce=restricted" in caught.value.message_fr
-        provision_namespace(admin, namespace)            # whoever creates the namespace sets them...
-        assert provision_namespace(fenced, namespace) == {"pod-security.kubernetes.io/enforce": "restricted"}
+        provision(admin, namespace, labels=wanted)       # whoever creates the namespace sets them...
+        assert provision(fenced, namespace, labels=wanted) == {"pod-security.kubernetes.io/enforce": "restricted"}
     finally:                                             # ...then the fenced account has nothing left to do
         fenced.api_client.close()
         admin.delete("Namespace", namespace, None)

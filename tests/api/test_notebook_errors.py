@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 import grader
-from grader.checks.kube import load_documents
+from grader.kube.manifests import load_documents
 from grader.errors import InputError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -1,4 +1,4 @@
-"""`grader.api.render_chart`: the real `helm template`, French errors, and `apply()` taking its output."""
+"""`grader.render_chart`: the real `helm template`, French errors, and `apply()` taking its output."""
 from __future__ import annotations
 
 import shutil
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import grader
-from grader.api import render_chart
-from grader.checks._kube import Kube
+from grader import render_chart
+from grader.kube.client import Kube
 from grader.config import REPO_ROOT
 from grader.errors import InputError, ToolFailed
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader import api, exercises
-from grader.checks import kube
-from grader.checks._kube import parse_warnings, policy_of, warning_fr
-from grader.checks.base import Outcome, wait_until
+from grader import exercises, runner
+from grader.checks import access, match, workloads
+from grader.kube.client import parse_warnings, policy_of, warning_fr
+from grader.checks.base import Outcome, SubCheck, wait_until
 from grader.errors import ApiFailure
 from grader.results import Report, Result, Status
 
@@ -23,24 +23,24 @@ DEPLOY = {"spec": {"replicas": 3, "template": {"metadata": {"labels": {"app.kube
     ("spec.template.metadata.labels[app.kubernetes.io/name]", "web"),
 ])
 def test_lookup(path, value):
-    assert kube.lookup(DEPLOY, path) == value
+    assert match.lookup(DEPLOY, path) == value
 
 
 def test_lookup_missing_and_bad_path():
-    assert kube.lookup(DEPLOY, "spec.template.spec.containers[name=db].image") is kube._MISSING
-    assert kube.lookup(DEPLOY, "spec.replicas.nope") is kube._MISSING
-    assert kube.lookup(DEPLOY, "spec.template.spec.containers[7]") is kube._MISSING
+    assert match.lookup(DEPLOY, "spec.template.spec.containers[name=db].image") is match._MISSING
+    assert match.lookup(DEPLOY, "spec.replicas.nope") is match._MISSING
+    assert match.lookup(DEPLOY, "spec.template.spec.containers[7]") is match._MISSING
 
 
 @pytest.mark.parametrize("actual, expected, ok", [
     (3, 3, True), (3, 2, False), ("256Mi", "0.25Gi", True), ("256Mi", "512Mi", False),
     ("b:2", {"matches": r".+:\d+"}, True), ("b:latest", {"matches": r".+:\d+"}, False),
     (3, {"min": 2}, True), (1, {"min": 2}, False), ("1Gi", {"max": "512Mi"}, False),
-    (kube._MISSING, {"exists": False}, True), (kube._MISSING, 3, False), ("x", {"exists": True}, True),
+    (match._MISSING, {"exists": False}, True), (match._MISSING, 3, False), ("x", {"exists": True}, True),
     ("IfNotPresent", {"oneOf": ["Always", "IfNotPresent"]}, True), (True, 1, False),
 ])
 def test_matches(actual, expected, ok):
-    assert kube.matches(actual, expected) is ok
+    assert match.matches(actual, expected) is ok
 
 
 def test_wait_until_returns_on_success_and_stops_on_final_failure():
@@ -85,19 +85,19 @@ def _exercise(**check):
 
 def test_results_messages_points_and_hidden_stripping():
     exercise, spec = _exercise()
-    [failed] = api._results(exercise, spec, Outcome.fail("« spec.replicas » vaut 1 (attendu : 3)", {"v": 1}))
+    [failed] = runner._results(exercise, spec, Outcome.fail("« spec.replicas » vaut 1 (attendu : 3)", {"v": 1}))
     assert failed.max_points == 4.0 and failed.points == 0
     assert failed.message == "raté — « spec.replicas » vaut 1 (attendu : 3)" and failed.hint == "regardez X"
     hidden_ex, hidden = _exercise(hidden=True)
-    [secret] = api._results(hidden_ex, hidden, Outcome.fail("« data.K » vaut « a » (attendu : « b »)", {"K": "a"}))
+    [secret] = runner._results(hidden_ex, hidden, Outcome.fail("« data.K » vaut « a » (attendu : « b »)", {"K": "a"}))
     assert secret.message == "Contrôle caché : non réussi." and secret.evidence is None and secret.hint == ""
     assert "attendu" not in str(secret.to_dict())
 
 
 def test_sub_outcomes_split_points():
     exercise, spec = _exercise()
-    subs = (("r1", "Règle r1", Outcome.ok(), 1.0, ""), ("r2", "Règle r2", Outcome.fail("non"), 1.0, "faites Y"))
-    results = api._results(exercise, spec, Outcome(Status.FAILED, sub=subs))
+    subs = (SubCheck("r1", "Règle r1", Status.PASSED), SubCheck("r2", "Règle r2", Status.FAILED, "non", "faites Y"))
+    results = runner._results(exercise, spec, Outcome(Status.FAILED, sub=subs))
     assert [r.check_id for r in results] == ["c/r1", "c/r2"]
     assert [r.points for r in results] == [2.0, 0.0] and results[1].hint == "faites Y"
 
@@ -105,8 +105,8 @@ def test_sub_outcomes_split_points():
 def test_scaled_grade_ignores_skipped_checks():
     results = (Result("a", "A", Status.PASSED, 3), Result("b", "B", Status.FAILED, 1),
                Result("c", "C", Status.SKIPPED, 4))
-    assert api.scaled(Report("e", "E", results), 10) == 7.5
-    assert api.scaled(Report("e", "E", (Result("c", "C", Status.SKIPPED, 4),)), 10) == 0.0
+    assert runner.scaled(Report("e", "E", results), 10) == 7.5
+    assert runner.scaled(Report("e", "E", (Result("c", "C", Status.SKIPPED, 4),)), 10) == 0.0
 
 
 def test_warning_headers_are_parsed_and_put_in_french():
@@ -126,7 +126,7 @@ def test_references_of_a_pod_spec():
                             "envFrom": [{"secretRef": {"name": "s2"}}]}],
             "volumes": [{"configMap": {"name": "vol"}}, {"projected": {"sources": [{"secret": {"name": "p"}}]}}],
             "imagePullSecrets": [{"name": "registry-pull-secret"}]}
-    refs = kube.references(spec)
+    refs = access.references(spec)
     assert ("ConfigMap", "cm", "K", False) in refs and ("Secret", "s", "p", True) in refs
     assert {("Secret", "s2"), ("ConfigMap", "vol"), ("Secret", "p"), ("Secret", "registry-pull-secret")} <= \
         {(k, n) for k, n, _, _ in refs}
@@ -141,4 +141,23 @@ def test_references_of_a_pod_spec():
     ("Scheduled", "Successfully assigned", None),
 ])
 def test_event_classification(reason, message, cause):
-    assert kube._classify(reason, message) == cause
+    assert workloads._classify(reason, message) == cause
+
+
+def test_a_result_reads_back_what_to_dict_wrote():
+    result = Result("c/r1", "Règle r1", Status.WARNING, 2.5, "message", "indice", {"k": [1]}, False, "kubernetes")
+    data = result.to_dict()
+    assert data["points"] == 2.5 and data["status"] == "warning"
+    assert Result.from_dict(data) == result
+    assert Result.from_dict({**data, "points": 99, "inconnu": 1}).points == 2.5   # derived keys are recomputed
+
+
+def test_a_skip_that_counts_is_possible_but_not_earned():
+    exercise, spec = _exercise()
+    [kept] = runner._results(exercise, spec, Outcome.skip("non vérifiable ici : Docker", counts=True))
+    [free] = runner._results(exercise, spec, Outcome.skip("non vérifiable sur ce cluster simulé"))
+    assert kept.status is free.status is Status.SKIPPED and kept.counts and not free.counts
+    passed = Result("a", "A", Status.PASSED, 3)
+    assert runner.scaled(Report("e", "E", (passed, kept)), 10) < 10          # never full marks for the unverified
+    assert runner.scaled(Report("e", "E", (passed, free)), 10) == 10
+    assert not Report("e", "E", (passed, kept)).passed and Report("e", "E", (passed, free)).passed

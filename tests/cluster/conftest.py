@@ -31,7 +31,7 @@ def wait_for_fixture():
 
 @pytest.fixture(scope="session")
 def kube(local_cluster):
-    from grader.checks._kube import Kube
+    from grader.kube.client import Kube
 
     return Kube(local_cluster.api_client)
 

@@ -11,7 +11,7 @@ from grader.errors import InputError
 
 
 def test_manifests_of_an_environment():
-    objs = {o["kind"] + "/" + o["metadata"]["name"]: o for o in envs.manifests("boutique", "dev", "prod")}
+    objs = {o["kind"] + "/" + o["metadata"]["name"]: o for o in envs.manifests("boutique-dev", "prod", project="boutique", env="dev")}
     ns = objs["Namespace/boutique-dev"]
     assert ns["metadata"]["labels"]["cpin.dev/env-type"] == "prod"
     assert ns["metadata"]["labels"]["cpin.dev/project"] == "boutique"
@@ -33,13 +33,13 @@ def test_manifests_of_an_environment():
 ])
 def test_bad_names_get_a_french_error(project, env, fragment):
     with pytest.raises(InputError) as error:
-        envs.manifests(project, env, "dev")
+        envs.namespace_name(project, env)
     assert fragment in error.value.message_fr
 
 
 def test_unknown_env_type_is_refused():
     with pytest.raises(InputError, match="Type d'environnement inconnu"):
-        envs.manifests("boutique", "dev", "staging")
+        envs.manifests("boutique-dev", "staging", project="boutique", env="dev")
 
 
 @pytest.mark.cluster

@@ -128,7 +128,7 @@ def test_rbac_denies_what_it_should(kube, envs_dev_prod):
 
 def test_impersonated_learner_is_forbidden_for_real(local_cluster, envs_dev_prod):
     """The API server itself refuses (not only the review): a request made as the learner."""
-    from grader.checks._kube import Kube
+    from grader.kube.client import Kube
     from grader.cluster import kubeconfig as kc
 
     dev, prod = envs_dev_prod

@@ -13,9 +13,9 @@ from pathlib import Path
 import yaml
 
 from grader.errors import ApiFailure
+from grader.platform import ENV_TYPE_LABEL, MANAGED_BY
 
 POLICY_DIR = Path(__file__).parent
-ENV_TYPE_LABEL = "cpin.dev/env-type"
 ACTIONS = {"dev": ["Warn", "Audit"], "prod": ["Deny"]}
 PROBE_NAMESPACE = "cpin-system"
 
@@ -60,7 +60,7 @@ def get(name: str) -> Policy:
 
 def install(api_client, *, wait: float = 15.0) -> list[str]:
     """Apply every policy and binding; with `wait`, return once the API server enforces them."""
-    from grader.checks._kube import Kube
+    from grader.kube.client import Kube
 
     kube = Kube(api_client)
     names = []
@@ -83,7 +83,7 @@ def wait_enforced(kube, *, timeout: float = 15.0) -> None:
     """Block until a known-bad object is denied in a prod-type namespace (the policies are live)."""
     kube.apply({"apiVersion": "v1", "kind": "Namespace",
                 "metadata": {"name": PROBE_NAMESPACE,
-                             "labels": {ENV_TYPE_LABEL: "prod", "app.kubernetes.io/managed-by": "cpin"}}}, None)
+                             "labels": {ENV_TYPE_LABEL: "prod", **MANAGED_BY}}}, None)
     probe = {"apiVersion": "v1", "kind": "ConfigMap",
              "metadata": {"name": "cpin-policy-probe", "namespace": PROBE_NAMESPACE},
              "data": {"password": "sonde"}}

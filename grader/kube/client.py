@@ -4,13 +4,15 @@
 deserialisation, which is slow), every request bounded by a timeout, the `Warning` response headers
 kept (ValidatingAdmissionPolicy warnings come back there), and `ApiException` / urllib3 errors
 converted here, once, into `ApiFailure` with a French message (STYLE §10).
+
+This layer imports only `grader.errors`: `cluster/` and `checks/` build on it, never the reverse.
 """
 from __future__ import annotations
 
 import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from grader.errors import ApiFailure, BackendUnavailable, InputError
@@ -238,58 +240,3 @@ class Kube:
                 return False
             raise
         return True
-
-
-# ---------------------------------------------------------------- connection, namespace, deletion
-
-def connect(*, evidence: dict | None = None) -> tuple[Kube, dict[str, bool]]:
-    """A `Kube` on the kit's cluster, resolved through the context guard, and the backend's capabilities."""
-    from grader.cluster import base, guard
-    target = guard.resolve()
-    backend = target.backend if target.backend in base.BACKENDS else "existing"
-    capabilities = dict(base.get(backend).capabilities)
-    return Kube(target.api_client(), evidence=evidence), capabilities
-
-
-PROTECTED = {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")}
-
-
-def ensure_namespace(kube: Kube, namespace: str, env_type: str = "dev") -> None:
-    """Create the learner's namespace if absent, provisioned like a platform environment
-    (labels selecting the policy bindings, quota, pull secret, network policies)."""
-    if kube.get("Namespace", namespace) is not None:
-        return
-    from grader.cluster import envs
-    objects = envs.manifests("cpin", "exercice", env_type)
-    placeholder = objects[0]["metadata"]["name"]
-    for obj in objects:
-        obj = json.loads(json.dumps(obj).replace(f'"{placeholder}"', json.dumps(namespace)))
-        labels = obj["metadata"].get("labels") or {}
-        if obj["kind"] == "Namespace":
-            labels.update({"cpin.dev/project": "cpin-exercices", "cpin.dev/env": namespace})
-        kube.apply(obj, obj["metadata"].get("namespace"))
-
-
-def delete_refs(kube: Kube, namespace: str, refs: list[tuple[str, str, str, str]], *, timeout: float) -> list[str]:
-    """Delete (kind, apiVersion, name or "", labelSelector or "") in `namespace`; wait until gone."""
-    import time
-    targets: dict[tuple[str, str], str] = {}
-    for kind, api_version, name, selector in refs:
-        names = [name] if name else [o["metadata"]["name"] for o in kube.list(
-            kind, namespace, api_version=api_version, label_selector=selector, record=False)]
-        for item in names:
-            if (kind, item) not in PROTECTED:
-                targets[(kind, item)] = api_version
-    deleted = [f"{kind}/{name}" for (kind, name), version in targets.items()
-               if kube.delete(kind, name, namespace, version)]
-    deadline = time.monotonic() + timeout
-    pending = dict(targets)
-    while pending and time.monotonic() < deadline:
-        pending = {key: version for key, version in pending.items()
-                   if kube.get(key[0], key[1], namespace, version) is not None}
-        if pending:
-            time.sleep(0.2)
-    if pending:
-        raise ApiFailure(f"Suppression trop longue : {', '.join(f'{k}/{n}' for k, n in pending)} "
-                         f"existe(nt) encore après {timeout:g} s.", hint_fr="Relancez reset() dans un instant.")
-    return deleted

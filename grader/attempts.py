@@ -1,37 +1,26 @@
-"""Attempt log and progress per skill of the platform's skills matrix.
+"""The attempt log, and the progress per skill of the platform's skills matrix drawn from it.
 
 The log is SQLite in WAL mode at `<data_dir>/attempts.sqlite`: append-only (triggers refuse UPDATE
 and DELETE), one committed transaction per attempt (a killed kernel loses nothing already
 returned), each row chained to the previous one by SHA-256 over the previous hash and the row's
-content. `verify_chain()` recomputes the chain. The module itself is callable:
-`grader.progress()` shows progress per skill (a bar chart in a notebook, text in a terminal).
+content. `verify_chain()` recomputes the chain. `overview()` gives the progress per skill that
+`grader.progress()` shows (rendered by `grader.feedback`: a bar chart in a notebook, text in a terminal).
 """
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import sqlite3
-import sys
-import types
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from grader import feedback
 from grader.config import settings
 from grader.errors import CpinError
+from grader.platform import SKILLS
 
-# The platform's skills matrix (cpin-reference.md §1.1): id → (French label, level).
-SKILLS: dict[str, tuple[str, str]] = {
-    "containerisation": ("Conteneurisation", "obligatoire"),
-    "kubernetes": ("Kubernetes", "obligatoire"),
-    "gitlab-ci": ("GitLab-CI", "obligatoire"),
-    "gitops": ("GitOps", "obligatoire"),
-    "helm": ("Helm", "conseillé"),
-    "openshift": ("OpenShift", "conseillé"),
-    "argocd": ("GitOps/ArgoCD", "conseillé"),
-}
 
 GENESIS = "0" * 64
 _FIELDS = ("at", "learner", "exercise", "module", "skill", "mode", "score", "exercise_points", "points",
@@ -208,10 +197,10 @@ class Overview:
     history: tuple[Attempt, ...] = ()
 
     def _repr_html_(self) -> str:
-        return to_html(self)
+        return feedback.progress_html(self)
 
     def __repr__(self) -> str:
-        return to_text(self)
+        return feedback.progress_text(self)
 
     def to_dict(self) -> dict:
         return {"learner": self.learner,
@@ -243,58 +232,3 @@ def overview(learner: str | None = None, *, history: bool = True, exercises: lis
     log = attempts(learner=learner, path=path)
     known = exercises if exercises is not None else registry.all_exercises()
     return Overview(learner, summarize(known, log), tuple(log) if history else ())
-
-
-def _fr(number: float) -> str:
-    return f"{number:g}".replace(".", ",")
-
-
-def to_text(view: Overview, width: int = 24) -> str:
-    lines = [f"Progression de {view.learner} par compétence (matrice de compétences de la plateforme)"]
-    for s in view.skills:
-        filled = round(width * s.percent / 100)
-        lines.append(f"  {s.label:<16} {'█' * filled}{'░' * (width - filled)} {s.percent:5.1f} %  "
-                     f"{_fr(s.earned)}/{_fr(s.possible)} pts, {s.done}/{s.total} exercice(s) ({s.level})")
-    if view.history:
-        lines.append("")
-        lines.append("Historique des tentatives :")
-        for a in view.history[-50:]:
-            lines.append(f"  {a.at[:19].replace('T', ' ')}  {a.exercise:<28} {_fr(a.score)}/{_fr(a.exercise_points)}"
-                         f"  ({a.mode})")
-    return "\n".join(lines)
-
-
-def to_html(view: Overview) -> str:
-    rows = []
-    for s in view.skills:
-        colour = "#2e7d32" if s.percent >= 80 else "#f9a825" if s.percent >= 40 else "#c62828"
-        rows.append(
-            f"<tr><td style='padding:2px 8px;white-space:nowrap'>{html.escape(s.label)}"
-            f" <small style='color:#777'>({html.escape(s.level)})</small></td>"
-            f"<td style='width:60%;padding:2px 8px'><div style='background:#eee;border-radius:4px;height:14px'>"
-            f"<div style='background:{colour};width:{s.percent}%;height:14px;border-radius:4px'></div></div></td>"
-            f"<td style='padding:2px 8px;white-space:nowrap'>{s.percent:g} % · {_fr(s.earned)}/{_fr(s.possible)} pts"
-            f" · {s.done}/{s.total}</td></tr>")
-    parts = [f"<div class='cpin-progress' style='font-family:sans-serif;max-width:900px'>"
-             f"<h4 style='margin:4px 0'>Progression de {html.escape(view.learner)} par compétence</h4>"
-             f"<table style='border-collapse:collapse;width:100%'>{''.join(rows)}</table>"]
-    if view.history:
-        items = "".join(
-            f"<tr><td style='padding:1px 8px'>{html.escape(a.at[:19].replace('T', ' '))}</td>"
-            f"<td style='padding:1px 8px'>{html.escape(a.exercise)}</td>"
-            f"<td style='padding:1px 8px'>{_fr(a.score)}/{_fr(a.exercise_points)}</td>"
-            f"<td style='padding:1px 8px;color:#777'>{html.escape(a.mode)}</td></tr>" for a in reversed(view.history[-50:]))
-        parts.append(f"<details><summary>Historique ({len(view.history)} tentative(s))</summary>"
-                     f"<table style='border-collapse:collapse'>{items}</table></details>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-class _CallableModule(types.ModuleType):
-    """Lets `grader.progress()` work although `grader.progress` is also this module's name."""
-
-    def __call__(self, learner: str | None = None, *, history: bool = True) -> Overview:
-        return overview(learner, history=history)
-
-
-sys.modules[__name__].__class__ = _CallableModule

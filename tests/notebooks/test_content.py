@@ -1,0 +1,178 @@
+"""Fast static checks of every module's notebook: exercises load, notebook cells match them, checks are honest.
+
+One parametrised module for what all modules share; each module's own tests (its traps, its live runs) are in
+tests/notebooks/test_0N_*_content.py. The notebooks' full runs (solution = full marks, starter = zero) are
+tests/notebooks/test_execute.py and `cpin course validate`.
+"""
+import re
+import shutil
+
+import pytest
+
+from grader import exercises as registry
+from grader import rules
+from grader.checks.registry import OFFLINE
+from notebook_content import MODULES, STUB, cells, exercises, nbgrader, notebook, offline, source
+
+# Rule numbers (cpin-reference.md §3.2) each module's recap table must name.
+RECAP_NUMBERS = {"00-prise-en-main": (18, 19, 22, 30), "01-conteneurs": (1, 2, 5, 6, 7, 12, 25, 35),
+                 "02-kubernetes": (12, 14, 15, 17, 18, 19, 20, 22, 24, 30)}
+# Modules whose solution cells are all `%%writefile` of the reference files (05 ships charts under fournis/).
+WRITEFILE_ONLY = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production", "04-openshift")
+# Modules whose lint checks grade only rules that can fail (04 and 05 also grade advice rules on purpose).
+STRICT_LINT = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production")
+# Check types run offline per module: module 01's docker check has its own tests (test_01_conteneurs_content.py).
+OFFLINE_TYPES = {"01-conteneurs": frozenset({"lint"})}
+# Modules staged like their notebook (shipped charts copied from fournis/, helm needed); others from the solution.
+STAGED = ("03-production", "04-openshift", "05-helm")
+
+
+def _exercise_params(modules):
+    return [pytest.param(e, id=e.id, marks=[pytest.mark.requires_tools("helm")] if m in STAGED else [])
+            for m in modules for e in exercises(m)
+            if any(c.type in OFFLINE_TYPES.get(m, OFFLINE) for c in e.checks) or m in STAGED]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_has_graded_exercises_with_two_hint_levels_and_a_solution(module):
+    assert len(exercises(module)) >= 2
+    for exercise in exercises(module):
+        assert set(exercise.hints) == {1, 2}, exercise.id
+        assert any((exercise.directory / "solution").rglob("*")), exercise.id
+        for rel in exercise.learner_files:
+            name = rel.split("/", 1)[1]
+            assert (exercise.directory / "solution" / name).is_file(), rel
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_test_cell_grades_one_exercise_of_this_module_with_its_points(module):
+    by_id = {e.id: e for e in exercises(module)}
+    seen = []
+    for cell in (c for c in cells(module) if nbgrader(c).get("grade")):
+        meta = nbgrader(cell)
+        match = re.fullmatch(r'from grader import grade\ngrade\("([a-z0-9-]+)"\)', source(cell))
+        assert match, meta["grade_id"]
+        exercise_id = match.group(1)
+        assert exercise_id in by_id, exercise_id
+        assert meta["grade_id"] == f"test_{exercise_id}" and meta["locked"] and not meta["solution"]
+        assert meta["points"] == by_id[exercise_id].points
+        assert cell["metadata"]["cpin"] == {"exercise": exercise_id, "skill": by_id[exercise_id].skill}
+        seen.append(exercise_id)
+    assert sorted(seen) == sorted(by_id)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_solution_cells_have_markers_and_grade_ids_are_unique(module):
+    ids = [nbgrader(c)["grade_id"] for c in cells(module) if nbgrader(c)]
+    assert len(ids) == len(set(ids))
+    solutions = [c for c in cells(module) if nbgrader(c).get("solution")]
+    assert solutions
+    for cell in solutions:
+        lines = source(cell).splitlines()
+        assert "### BEGIN SOLUTION" in lines and "### END SOLUTION" in lines, nbgrader(cell)["grade_id"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_learner_file_is_written_by_the_notebook_or_shipped_beside_it(module):
+    written = {m.group(1) for c in cells(module) for m in re.finditer(r"^%%writefile (\S+)", source(c), re.M)}
+    for exercise in exercises(module):
+        for rel in exercise.learner_files:
+            assert rel in written or (notebook(module).parent / "fournis").is_dir(), rel
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_writefile_cells_hold_the_reference_solution(module):
+    for cell in cells(module):
+        match = re.match(r"%%writefile (\S+)\n### BEGIN SOLUTION\n(.*)\n### END SOLUTION$", source(cell), re.S)
+        if not match:
+            continue
+        exercise_id, _, rest = match.group(1).partition("/")
+        reference = registry.get(exercise_id).directory / "solution" / rest
+        assert reference.is_file(), reference
+        assert match.group(2).strip() == reference.read_text(encoding="utf-8").strip(), reference
+
+
+@pytest.mark.parametrize("module", WRITEFILE_ONLY)
+def test_solution_cells_write_the_reference_files_between_markers(module):
+    written = set()
+    for cell in (c for c in cells(module) if nbgrader(c).get("solution")):
+        match = re.fullmatch(r"%%writefile (\S+)\n### BEGIN SOLUTION\n(.*)\n### END SOLUTION", source(cell), re.S)
+        assert match, nbgrader(cell)["grade_id"]
+        exercise_id, _, name = match.group(1).partition("/")
+        reference = registry.get(exercise_id).directory / "solution" / name
+        assert match.group(2) == reference.read_text(encoding="utf-8").rstrip("\n"), reference
+        written.add(match.group(1))
+    assert written == {rel for e in exercises(module) for rel in e.learner_files}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_rule_id_exists_and_the_recap_names_the_rules(module):
+    for exercise in exercises(module):
+        for rule_id in list(exercise.rules) + [r for c in exercise.checks if c.type == "lint"
+                                               for r in c.params.get("rules", [])]:
+            rules.get(rule_id)  # raises on an unknown id
+    recap = [source(c) for c in cells(module) if c["cell_type"] == "markdown" and "Récapitulatif" in source(c)]
+    assert recap and "| Règle" in recap[0]
+    for number in RECAP_NUMBERS.get(module, ()):
+        assert f"\n| {number} |" in recap[0], number
+
+
+@pytest.mark.parametrize("module", STRICT_LINT)
+def test_lint_checks_only_grade_rules_that_can_fail(module):
+    """An advice/info rule only ever warns, and a warning scores: such a sub-check could never fail."""
+    for exercise in exercises(module):
+        for check in (c for c in exercise.checks if c.type == "lint"):
+            assert check.params.get("envType") == "prod" and check.params.get("rules"), exercise.id
+            for rule_id in check.params["rules"]:
+                assert rules.get(rule_id).SEVERITY in ("audit", "enforce"), rule_id
+
+
+def _stage(exercise, work_dir, with_solution: bool):
+    """The learner's work dir: shipped files (fournis) copied as the notebook does, plus the solution or the
+    nbgrader stub; modules without shipped files get the solution, or the stub in every learner file."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if exercise.module not in STAGED:
+        if with_solution:
+            shutil.copytree(exercise.directory / "solution", work_dir / exercise.id, dirs_exist_ok=True)
+        for rel in () if with_solution else exercise.learner_files:
+            (work_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (work_dir / rel).write_text(STUB, encoding="utf-8")
+        return
+    fournis = notebook(exercise.module).parent / "fournis"
+    for rel in exercise.learner_files:
+        top = rel.split("/")[1] if rel.count("/") >= 2 else None
+        if top and (fournis / top).is_dir() and not (work_dir / exercise.id / top).exists():
+            shutil.copytree(fournis / top, work_dir / exercise.id / top)
+    (work_dir / exercise.id).mkdir(exist_ok=True)
+    if with_solution:
+        shutil.copytree(exercise.directory / "solution", work_dir / exercise.id, dirs_exist_ok=True)
+    else:  # what nbgrader's release version writes: its code stub
+        for rel in exercise.learner_files:
+            target = work_dir / rel
+            if target.suffix in (".yaml", ".yml") and "fournis" not in str(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not (fournis.is_dir() and target.exists() and "depannage" in exercise.id):
+                    target.write_text(STUB, encoding="utf-8")
+
+
+def _offline_report(exercise, work_dir):
+    types = OFFLINE_TYPES.get(exercise.module, OFFLINE)
+    if not any(c.type in types for c in exercise.checks):
+        pytest.skip("no offline check")
+    return offline(exercise, work_dir, types)
+
+
+@pytest.mark.parametrize("exercise", _exercise_params(MODULES))
+def test_static_checks_pass_on_the_solution(exercise, tmp_path, monkeypatch):
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
+    _stage(exercise, tmp_path / "solution", with_solution=True)
+    report = _offline_report(exercise, tmp_path / "solution")
+    assert report.points == report.max_points > 0, repr(report)
+
+
+@pytest.mark.parametrize("exercise", _exercise_params(MODULES))
+def test_static_checks_give_nothing_to_the_starter(exercise, tmp_path, monkeypatch):
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
+    _stage(exercise, tmp_path / "stub", with_solution=False)
+    report = _offline_report(exercise, tmp_path / "stub")
+    assert report.points == 0 and report.max_points > 0, repr(report)
