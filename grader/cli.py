@@ -14,7 +14,7 @@ import traceback
 from grader.errors import CpinError, InputError
 
 COMMANDS = ("doctor", "tools", "cluster", "env", "lint", "check", "progress", "images", "course", "certify",
-            "platform")
+            "platform", "ci")
 
 
 def build_parser() -> argparse.ArgumentParser:
