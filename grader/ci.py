@@ -216,7 +216,7 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
 
     before = registry.snapshot(project)
     command = [str(gitlab_ci_local), "--file", CI_FILE, "--force-shell-executor", "--shell-isolation",
-               "--no-color", "--home", str(root / "home"), "--cwd", str(work),
+               "--no-color", "--home", str(root / "home"),
                "--variable", f"CATALOG_PATH={CATALOG_PATH}",
                "--variable", f"VAULT_SERVER_URL=file://{store_path()}"]
     env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0"}
