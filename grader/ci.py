@@ -36,7 +36,7 @@ from grader.services.secrets import store_path
 CI_FILE = ".gitlab-ci-dso.yml"
 GITLAB_HOST = "gitlab.cpin.local"          # the forge's name in `gcl-origin`, as GitLab's would be
 DEFAULT_TIMEOUT = 900.0
-SUMMARY = re.compile(r"^ (PASS|FAIL|WARN) +(\S+)\s*$")
+SUMMARY = re.compile(r"^ (PASS|FAIL|WARN) +(\S+)")
 FINISHED = re.compile(r"^(\S+)\s+finished in ([\d.]+) (ms|s|min)")
 STARTING = re.compile(r"^(\S+)\s+starting ")
 

@@ -19,7 +19,7 @@ BASE = "cpin/static-web:1.35"
 HEADER = """\
 include:
   - project: $CATALOG_PATH
-    file: [vault-ci.yml, kaniko-ci.yml, test-ci.yml]
+    file: [vault-ci.yml, kaniko-ci.yml, test-ci.yml, quality-ci.yml]
 variables:
   TAG: ${CI_COMMIT_SHORT_SHA}
   REGISTRY_URL: ${IMAGE_REPOSITORY}
@@ -34,6 +34,9 @@ test:
   extends: .test:run
   variables:
     TEST_COMMAND: "grep -q bonjour hello.txt"
+quality:
+  stage: test
+  extends: .quality:python
 build:
   stage: build
   extends: .kaniko:simple-build-push
@@ -82,11 +85,12 @@ def make_repo(path: Path, pipeline: str, *, commit: bool = True) -> Path:
 def test_pipeline_builds_and_pushes_the_image_tagged_with_the_short_sha(platform, tmp_path):
     repo = make_repo(tmp_path / "demo-app", GOOD)
     (repo / "hello.txt").write_text("bonjour, modifié\n")          # pending change: committed by the kit
+    (repo / "app.py").write_text("if True:\n\tx = 1\n        y = 2\n")  # fails the quality gate (TabError)
     lines = []
     pipeline = ci.run(repo, log=lines.append)
     assert pipeline.status == "success", "\n".join(lines[-40:])
     assert [(j.name, j.status) for j in pipeline.jobs] == [
-        ("read_secret", "success"), ("test", "success"), ("build", "success")]
+        ("read_secret", "success"), ("test", "success"), ("quality", "allowed_failure"), ("build", "success")]
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert pipeline.commit_sha == head and pipeline.short_sha == head[:8]
     assert not subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True,
@@ -105,10 +109,10 @@ def test_failing_job_fails_the_pipeline_and_skips_the_build(platform, tmp_path):
     pipeline = ci.run(repo, log=lambda line: None)
     assert pipeline.status == "failed"
     assert {j.name: j.status for j in pipeline.jobs} == {"read_secret": "success", "test": "failed",
-                                                        "build": "not_run"}
+                                                        "quality": "success", "build": "not_run"}
     assert pipeline.images == []
     assert "Le job test a échoué." in pipeline.problems
-    assert Path(pipeline.jobs[1].log).read_text()                   # its log is kept for the learner
+    assert "grep -q au-revoir" in Path(pipeline.jobs[1].log).read_text()   # its log is kept for the learner
 
 
 def test_push_with_hand_written_credentials_is_refused(platform, tmp_path):
