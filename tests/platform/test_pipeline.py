@@ -172,3 +172,20 @@ def test_registry_down_is_said_before_running(tmp_path, monkeypatch):
             ci.run(repo, log=lambda line: None)
     finally:
         services.down()
+
+
+def test_build_push_template_pushes_branch_short_sha_and_latest(platform, tmp_path):
+    pipeline_text = HEADER + textwrap.dedent(f"""\
+        build:
+          stage: build
+          extends: .kaniko:build-push
+          needs: [read_secret]
+          variables:
+            EXTRA_BUILD_ARGS: "--build-arg BASE_IMAGE={BASE}"
+        """)
+    repo = make_repo(tmp_path / "multi", pipeline_text)
+    pipeline = ci.run(repo, log=lambda line: None)
+    assert pipeline.status == "success", pipeline.problems
+    assert sorted(i["tag"] for i in pipeline.images) == sorted(["latest", "main", pipeline.short_sha])
+    assert {i["repository"] for i in pipeline.images} == {"alice/multi"}
+    assert len({i["digest"] for i in pipeline.images}) == 1          # one image, three tags

@@ -102,3 +102,24 @@ def test_registry_up_twice_is_idempotent_and_down_leaves_nothing(data_dir):
     assert registry.api("_catalog")[0] == 200          # the kit's admin account is accepted
     services.down(["registry"], data_dir=data_dir)
     assert group_members(first.pid) == []
+
+
+@requires_tools("registry")
+def test_cli_platform_up_status_down(data_dir, capsys):
+    from grader import cli
+    import json
+
+    assert cli.main(["platform", "up"]) == 0
+    assert cli.main(["platform", "up"]) == 0
+    capsys.readouterr()
+    assert cli.main(["platform", "status", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["state"], r["healthy"]) for r in rows] == [("forge", "en marche", True),
+                                                                    ("registry", "en marche", True)]
+    assert all(r["address"].startswith("127.0.0.1:") for r in rows)
+    from grader import doctor
+    lines = {i.name: i for i in doctor.check_services()}
+    assert lines["service forge"].ok and lines["service registry"].ok
+    assert cli.main(["platform", "down"]) == 0
+    assert all(group_members(r["pid"]) == [] for r in rows)
+    assert not any(i.ok for i in doctor.check_services())
