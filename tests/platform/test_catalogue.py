@@ -56,3 +56,14 @@ def test_gitlab_reference_tag_is_accepted(tmp_path):
 def test_missing_file_is_a_french_error(tmp_path):
     with pytest.raises(InputError, match="absent"):
         ci.read_ci_file(tmp_path / ".gitlab-ci-dso.yml")
+
+
+def test_pushed_tags_are_read_from_docker_push_output(tmp_path):
+    log = tmp_path / "build.log"
+    log.write_text("The push refers to repository [127.0.0.1:5000/alice/app]\n"
+                   "abc: Pushed\n"
+                   "1a2b3c4d: digest: sha256:" + "0" * 64 + " size: 1150\n"
+                   "The push refers to repository [docker.io/library/other]\n"
+                   "latest: digest: sha256:" + "1" * 64 + " size: 1150\n")
+    jobs = [ci.Job("build", "build", "success", log=str(log))]
+    assert ci._pushed_in_logs(jobs, "127.0.0.1:5000") == {"alice/app:1a2b3c4d"}

@@ -189,3 +189,6 @@ def test_build_push_template_pushes_branch_short_sha_and_latest(platform, tmp_pa
     assert sorted(i["tag"] for i in pipeline.images) == sorted(["latest", "main", pipeline.short_sha])
     assert {i["repository"] for i in pipeline.images} == {"alice/multi"}
     assert len({i["digest"] for i in pipeline.images}) == 1          # one image, three tags
+    again = ci.run(repo, log=lambda line: None)                      # same commit: the same tags again
+    assert again.id == pipeline.id + 1 and again.commit_sha == pipeline.commit_sha
+    assert [(i["repository"], i["tag"]) for i in again.images] == [(i["repository"], i["tag"]) for i in pipeline.images]
