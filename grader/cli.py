@@ -13,7 +13,8 @@ import traceback
 
 from grader.errors import CpinError, InputError
 
-COMMANDS = ("doctor", "tools", "cluster", "env", "lint", "check", "progress", "images", "course", "certify", "lab")
+COMMANDS = ("doctor", "tools", "cluster", "env", "lint", "check", "progress", "images", "course", "certify",
+            "lab", "platform", "ci")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -105,6 +105,23 @@ def check_context() -> Item:
     return Item("Contexte kube", True, f"{current} ({verdict}) ; cluster du kit : {kit}", required=False)
 
 
+def check_services() -> list[Item]:
+    """One line per platform service (forge, registry): optional, started by `cpin platform up`."""
+    from grader import services
+
+    items = []
+    for row in services.status():
+        name = f"service {row.name}"
+        if row.state == "en marche":
+            items.append(Item(name, row.healthy, f"{row.address} ({row.stands_for})"
+                              + ("" if row.healthy else f" ne répond pas : {row.detail}"),
+                              "`cpin platform status` montre le journal", required=False))
+        else:
+            items.append(Item(name, False, f"{row.state} ({row.stands_for})", "`cpin platform up`",
+                              required=False))
+    return items
+
+
 def check_settings() -> list[Item]:
     s = settings()
     return [Item(f"réglage {field}", True, f"{getattr(s, field)} ({s.source_of(field)})", required=False)
@@ -113,7 +130,7 @@ def check_settings() -> list[Item]:
 
 def diagnose() -> list[Item]:
     return [check_python(), check_packages(), check_docker(), *check_tools(), check_memory(), check_disk(),
-            check_context(), *check_settings()]
+            check_context(), *check_services(), *check_settings()]
 
 
 def render(items: list[Item]) -> str:

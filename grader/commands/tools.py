@@ -3,11 +3,11 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("tools", help="outils épinglés (kubectl, helm, kind, kwok, etcd, kube-*)")
+    parser = sub.add_parser("tools", help="outils épinglés (kubectl, helm, kind, kwok, etcd, kube-*, registry, gitlab-ci-local)")
     parser.set_defaults(func=run, action="list")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser("list", help="liste les outils, leur version et leur origine")
-    build = actions.add_parser("build", help="construit les outils depuis les modules Go (hors ligne)")
+    build = actions.add_parser("build", help="construit les outils depuis les modules Go et npm (hors ligne)")
     build.add_argument("names", nargs="*", help="outils à construire (défaut : tous)")
     build.add_argument("--force", action="store_true", help="reconstruit même si le cache existe")
     fetch = actions.add_parser("fetch", help="télécharge les versions officielles (empreintes SHA-256 vérifiées)")
@@ -25,7 +25,7 @@ def run(args) -> int:
     if args.action == "build":
         tools.build(args.names or None, force=args.force)
     elif args.action == "fetch":
-        names = args.names or [n for n, t in tools.TOOLS.items() if t.origin == "go"]
+        names = args.names or tools.fetchable()
         mirrors = {n: args.mirror for n in names} if args.mirror else None
         tools.fetch(names, base_urls=mirrors, force=args.force)
     elif args.action == "ensure":

@@ -28,10 +28,9 @@ def test_every_staging_replace_matches_the_kubernetes_version():
 
 
 def test_every_go_tool_has_a_pinned_module():
-    versions = tools.pinned_versions()
     for tool in tools.TOOLS.values():
         if tool.origin == "go":
-            assert tool.module in versions, tool.name
+            assert tool.module in tools.pinned_versions(tool.gomod), tool.name
 
 
 def test_kubectl_wheel_matches_the_cluster_minor():
@@ -120,10 +119,9 @@ def test_fetch_reports_an_unreachable_host_in_french(tmp_path, monkeypatch):
 
 def test_shipped_pins_are_well_formed():
     pins = tools.load_checksums()
-    for name, tool in tools.TOOLS.items():
-        if tool.origin == "go":
-            assert pins[name]["url"].startswith("https://"), name
-            assert re.fullmatch(r"[0-9a-f]{64}|", pins[name]["sha256"]), name
+    for name in tools.fetchable():
+        assert pins[name]["url"].startswith("https://"), name
+        assert re.fullmatch(r"[0-9a-f]{64}|", pins[name]["sha256"]), name
 
 
 # ------------------------------------------------------------------ the built toolchain (CI builds it)
@@ -180,3 +178,12 @@ def test_a_tool_builds_into_an_empty_cache(tmp_path, monkeypatch):
     out = subprocess.run([str(built), "--version"], capture_output=True, text=True, timeout=60)
     assert tools.TOOLS["kwok"].version.lstrip("v") in out.stdout + out.stderr
     assert (built.parent / "ORIGIN").read_text().strip() == "build"
+
+
+def test_platform_module_pins_the_registry_apart_from_kubernetes():
+    registry = tools.TOOLS["registry"]
+    assert registry.gomod == "platform"
+    assert registry.version == tools.pinned_versions("platform")["github.com/distribution/distribution/v3"]
+    assert "k8s.io/kubernetes" not in tools.pinned_versions("platform")
+    assert "registry" not in tools.fetchable()        # no official release pinned: built only
+    assert tools.TOOLS["gitlab-ci-local"].version == "4.73.0"
