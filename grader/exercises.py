@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,11 @@ from typing import Any
 
 from grader.config import settings
 from grader.errors import InputError
+from grader.files import read_text
+from grader.rules.yamlload import safe_load
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
+MAX_EXERCISE_BYTES = 2**20   # an exercise.yaml is a few kB
 DEFAULT_NAMESPACE = "cpin-{learner}-{module}"
 
 # Default time budget (seconds) and retries per check type; `exercise.yaml` may override both.
@@ -84,7 +88,11 @@ class Exercise:
 
     def namespace(self, learner: str) -> str:
         """The learner's namespace for this exercise (a valid DNS label)."""
-        name = self.namespace_template.format(learner=_dns_label(learner), module=self.module, exercise=self.id)
+        try:
+            name = self.namespace_template.format(learner=_dns_label(learner), module=self.module, exercise=self.id)
+        except (IndexError, KeyError, ValueError) as error:   # the schema refuses these; data built by hand may not
+            raise InputError(f"Modèle d'espace de noms invalide : « {self.namespace_template} » ({type(error).__name__}).",
+                             hint_fr="Seuls {learner}, {module} et {exercise} sont permis entre accolades.") from error
         return _dns_label(name)
 
     def namespace_pattern(self) -> re.Pattern:
@@ -175,7 +183,8 @@ def validate(data: Any, source: str) -> None:
     if not isinstance(data, dict):
         raise InputError(f"{source} : le fichier doit contenir un objet YAML (clé: valeur).",
                          hint_fr="Commencez par « apiVersion: cpin.dev/v1 » et « kind: Exercise ».")
-    problems: list[str] = []
+    problems: list[str] = [f"« {where} » : nombre non fini ({value}) interdit ; donnez un nombre"
+                           for where, value in _non_finite(data)]
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         for leaf in _leaf_errors(error):
             text = _french(leaf)
@@ -189,6 +198,20 @@ def validate(data: Any, source: str) -> None:
         shown = problems[:6] + ([f"… et {len(problems) - 6} autre(s)"] if len(problems) > 6 else [])
         raise InputError(f"{source} : exercice invalide :\n  - " + "\n  - ".join(shown),
                          hint_fr="Le format est décrit dans exercises/README.md.")
+
+
+def _non_finite(data: Any) -> list[tuple[str, float]]:
+    """Paths of NaN and infinite numbers (`.nan`, `.inf`), which JSON Schema bounds let through."""
+    found, stack = [], [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            found.append((_where(path), node))
+        elif isinstance(node, dict):
+            stack.extend(((*path, str(k)), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(node))
+    return sorted(found)
 
 
 def label_problems(labels: dict) -> list[str]:
@@ -237,12 +260,8 @@ def _steps(raw: dict | None, directory: Path, source: str, key: str) -> Steps:
 
 def load_file(path: Path) -> Exercise:
     """Read and validate one `exercise.yaml`."""
-    import yaml
     source = str(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"{source} : lecture impossible ({error}).") from error
+    data = safe_load(read_text(path, limit=MAX_EXERCISE_BYTES), source)
     if isinstance(data, dict) and isinstance(data.get("hints"), dict):
         data["hints"] = {str(k): v for k, v in data["hints"].items()}  # YAML reads `1:` as an int
     validate(data, source)

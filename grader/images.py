@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-import yaml
 
 from grader.config import REPO_ROOT, settings
 from grader.errors import CpinError, InputError, ToolFailed, ToolMissing
@@ -87,10 +86,9 @@ def _strict(node: dict, allowed: set[str], where: str, path: Path) -> None:
 
 def load_mapping(path: Path = MAPPING_FILE) -> Mapping:
     """Read and validate the mapping file (unknown key or dangling reference -> InputError)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"Impossible de lire {path} : {error}") from error
+    from grader.files import read_text
+    from grader.rules.yamlload import safe_load
+    data = safe_load(read_text(path), str(path))
     _strict(data, {"apiVersion", "kind", "bases", "kit", "exercises"}, "racine", path)
     if data.get("kind") != "ImageMapping":
         raise InputError(f"{path} : « kind » doit valoir ImageMapping.")
