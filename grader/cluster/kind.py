@@ -194,6 +194,8 @@ class KindBackend:
         config.write_text(yaml.safe_dump(cluster_config(image=self.image), sort_keys=False))
         registry = self._ensure_registry()
         _run(create_command(kind, config, self.kubeconfig()), timeout=600)
+        from grader.cluster.guard import record_identity
+        record_identity("kind", self.root.parent)          # the guard recognises the cluster by its CA
         for node in _run([str(kind), "get", "nodes", "--name", CLUSTER]).split():
             for host, toml in registry_hosts(self.mirror).items():
                 mkdir, write = node_hosts_commands(node, host)
