@@ -358,8 +358,8 @@ def get(exercise_id: str, root: Path | None = None) -> Exercise:
         raise InputError(f"L'identifiant d'exercice doit être un texte entre guillemets, pas {type(exercise_id).__name__} "
                          f"({str(exercise_id)[:40]}).", hint_fr="Par exemple : check(\"k8s-deploy\").")
     root = root or exercises_root()
-    matches = (sorted(root.glob(f"*/{exercise_id}/exercise.yaml"))
-               if exercise_id and not set("/\\*?[]\0") & set(exercise_id) and exercise_id not in (".", "..") else [])
+    plausible = re.fullmatch(r"[\w-][\w.-]{0,99}", exercise_id) and exercise_id not in (".", "..")
+    matches = sorted(root.glob(f"*/{exercise_id}/exercise.yaml")) if plausible else []
     if not matches:
         known = ", ".join(e.id for e in all_exercises(root)) if root.is_dir() else ""
         raise InputError(f"Exercice « {exercise_id} » inconnu.",
