@@ -208,8 +208,16 @@ def _lock(directory: Path):
         yield
 
 
+RUN_TIMEOUT = 3600   # an image build from scratch; a frozen engine must not block forever
+
+
 def _run(command: list[str], message_fr: str, hint_fr: str | None = None) -> None:
-    done = subprocess.run(command, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        raise ToolFailed(f"{message_fr} (pas de réponse en {RUN_TIMEOUT // 60} min)", command=command,
+                         output=str(error.output or ""), hint_fr="Le moteur Docker est-il figé ? "
+                         "Redémarrez-le, puis relancez.") from error
     if done.returncode != 0:
         raise ToolFailed(message_fr, command=command, output=done.stdout + done.stderr, hint_fr=hint_fr)
 

@@ -210,8 +210,11 @@ class KindBackend:
 
     def _ensure_registry(self) -> bool:
         """Start the local registry when its image is here; False when it cannot run."""
-        state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", REGISTRY_NAME],
-                               capture_output=True, text=True)
+        try:
+            state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", REGISTRY_NAME],
+                                   capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
         if state.returncode == 0 and state.stdout.strip() == "true":
             return True
         if state.returncode == 0:
@@ -241,8 +244,12 @@ class KindBackend:
                                  notes=("Aucun cluster kind du kit : `cpin cluster up --backend kind`.",))
         components = []
         for name in (f"{CLUSTER}-control-plane", REGISTRY_NAME):
-            out = subprocess.run(["docker", "inspect", "-f", "{{json .State}}", name],
-                                 capture_output=True, text=True)
+            try:
+                out = subprocess.run(["docker", "inspect", "-f", "{{json .State}}", name],
+                                     capture_output=True, text=True, timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                components.append(Component(name, "inconnu", detail="Docker ne répond pas"))
+                continue
             if out.returncode != 0:
                 components.append(Component(name, "arrêté", detail="conteneur absent"))
                 continue
