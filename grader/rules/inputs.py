@@ -220,6 +220,7 @@ def add_chart(chart: Path, shown: str, loaded: Loaded, *, values: tuple[Path, ..
     chosen = list(values)
     if not chosen and (chart / f"values-{env_type}.yaml").is_file():
         chosen = [chart / f"values-{env_type}.yaml"]
+    unusable_before = sum(f[0] == "input-unusable" for f in loaded.input_findings)
     for values_file in [chart / "values.yaml", *chosen]:
         if values_file.exists():
             text = _read(values_file, str(values_file), loaded)
@@ -228,6 +229,8 @@ def add_chart(chart: Path, shown: str, loaded: Loaded, *, values: tuple[Path, ..
         elif values_file != chart / "values.yaml":
             loaded.unusable(str(values_file), "fichier de valeurs introuvable.", "Vérifiez le chemin donné à --values.")
             return
+    if sum(f[0] == "input-unusable" for f in loaded.input_findings) > unusable_before:
+        return                 # helm would read the same unusable values (and maybe spend its timeout on them)
     try:
         helm = tools.find("helm")
     except CpinError as error:

@@ -161,3 +161,18 @@ def test_long_lines_do_not_hang_the_rules():
         line = pattern * (200_000 // len(pattern))
         lint_text(f"FROM alpine:3.20\nUSER 1001\nCMD {line}\n", kind="dockerfile")
         lint_text(f"build:\n  script:\n    - {line!r}\n", kind="gitlab_ci")
+
+
+def test_a_chart_with_an_alias_bomb_in_its_values_is_not_rendered(tmp_path, monkeypatch):
+    """The values file is refused by the kit's loader; helm is never asked to read it."""
+    from grader import tools
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(LAUGHS)
+
+    def no_helm(name):
+        raise AssertionError("helm must not run on unusable values")
+    monkeypatch.setattr(tools, "find", no_helm)
+    problems = lint_paths([chart])
+    assert any("billion laughs" in m for m in _unusable(problems)) and problems.exit_code == 2
