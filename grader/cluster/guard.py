@@ -55,8 +55,12 @@ def kit_targets(data_dir: Path | None = None) -> dict[str, Target]:
             found[backend] = Target(backend, path, context)
     record = data_dir / EXISTING_RECORD
     if record.is_file():
-        data = json.loads(record.read_text())
-        found["existing"] = Target("existing", Path(data["kubeconfig"]), data["context"], data.get("namespace"))
+        try:
+            data = json.loads(record.read_text())
+            found["existing"] = Target("existing", Path(data["kubeconfig"]), data["context"], data.get("namespace"))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{record} : choix de cluster illisible ({type(error).__name__}).",
+                             hint_fr="Refaites le choix : `cpin cluster up --backend existing --context …`.") from error
     return found
 
 
