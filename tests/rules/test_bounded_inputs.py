@@ -176,3 +176,17 @@ def test_a_chart_with_an_alias_bomb_in_its_values_is_not_rendered(tmp_path, monk
     monkeypatch.setattr(tools, "find", no_helm)
     problems = lint_paths([chart])
     assert any("billion laughs" in m for m in _unusable(problems)) and problems.exit_code == 2
+
+
+def test_a_chart_rendering_too_much_is_refused_by_size(tmp_path, monkeypatch, need_tools):
+    """Real helm renders 300 objects; with a small cap the output is measured on disk and refused unread."""
+    need_tools("helm")
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "{{- range until 300 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ . }}\n{{- end }}\n")
+    assert len(lint_paths([chart]).for_rule("input-unusable")) == 0
+    monkeypatch.setattr(inputs, "MAX_BYTES", 1000)
+    problems = lint_paths([chart])
+    assert any("rendu du chart est trop gros" in m for m in _unusable(problems)) and problems.exit_code == 2
