@@ -138,18 +138,17 @@ def _walk(root: Path, loaded: Loaded) -> list[Path]:
 
 def _read(path: Path, shown: str, loaded: Loaded) -> str | None:
     """The file's text, bounded (see `grader.files`), or None and an `input-unusable` finding."""
-    if not loaded.budget(shown):
+    if loaded.capped:
         return None
     try:
-        text = read_text(path, limit=min(MAX_BYTES, MAX_RUN_BYTES - loaded.bytes_read), shown="")
+        text = read_text(path, limit=MAX_BYTES, shown="")
     except Unreadable as error:
         hint = error.hint_fr or ""
         if error.reason.startswith("fichier trop gros"):
             hint = "Un objet Kubernetes ne dépasse pas 1,5 Mo : découpez le fichier ou vérifiez qu'il s'agit du bon fichier."
         loaded.unusable(shown, error.reason + ".", hint)
         return None
-    loaded.bytes_read += len(text)
-    return text
+    return text if loaded.budget(shown, len(text)) else None
 
 
 def add_yaml_text(text: str, shown: str, kind: str, loaded: Loaded, *, chart: str | None = None,

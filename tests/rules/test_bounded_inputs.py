@@ -190,3 +190,12 @@ def test_a_chart_rendering_too_much_is_refused_by_size(tmp_path, monkeypatch, ne
     monkeypatch.setattr(inputs, "MAX_BYTES", 1000)
     problems = lint_paths([chart])
     assert any("rendu du chart est trop gros" in m for m in _unusable(problems)) and problems.exit_code == 2
+
+
+def test_the_run_byte_cap_stops_with_one_finding(tmp_path, monkeypatch):
+    for index in range(4):
+        (tmp_path / f"cm{index}.yaml").write_text(CM.format(name=f"c{index}") + "#" * 400 + "\n")
+    monkeypatch.setattr(inputs, "MAX_RUN_BYTES", 1200)
+    problems = lint_paths([tmp_path])
+    assert len([m for m in _unusable(problems) if "limite d'une vérification" in m]) == 1
+    assert problems.exit_code == 2
