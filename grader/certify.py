@@ -167,6 +167,7 @@ def verify(document: dict, public_key) -> dict:
                                  hint_fr="Vérifiez que c'est bien le fichier .json remis avec le certificat.") from error
     try:
         public_key.verify(value, canonical(payload))
+        _check_key_id(payload, signature, public_key)
     except InvalidSignature:
         if signature.get("key_id") != key_id(public_key):
             raise CertificateInvalid("Signature invalide : ce certificat a été signé par une autre clé.",
@@ -230,7 +231,7 @@ def build(course, student: str, *, now: dt.datetime | None = None) -> dict:
 def issue(course, student: str, out_dir: Path) -> tuple[dict, Path, Path]:
     """Sign and write `<student>.json` and `<student>.html` in `out_dir`; the payload and both paths."""
     key = load_or_create_key()
-    document = sign(build(course, student), key)
+    document = sign({**build(course, student), "key_id": key_id(key.public_key())}, key)   # the shown key id is signed
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / f"{student}.json", out_dir / f"{student}.html"
     json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -238,16 +239,110 @@ def issue(course, student: str, out_dir: Path) -> tuple[dict, Path, Path]:
     return document["certificate"], json_path, html_path
 
 
-def verify_file(path: Path, public_key_path: Path | None = None) -> dict:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"Fichier introuvable : {path}.") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CertificateInvalid(f"{path} n'est pas un JSON lisible : certificat abîmé ou modifié.") from error
+def verify_file(path: Path, public_key_path: Path | None = None, *, now: dt.datetime | None = None) -> dict:
+    """The certificate in `path` if it is strict JSON, signed by the key, and still valid; else a French error."""
+    document = read_strict_json(path)
     if not isinstance(document, dict):
         raise CertificateInvalid("Ce fichier n'est pas un certificat cpin lisible.")
-    return verify(document, load_public_key(public_key_path))
+    payload = verify(document, load_public_key(public_key_path))
+    check_validity(payload, now=now)
+    return payload
+
+
+# --------------------------------------------------------------------------- strict reading and validity
+MAX_CERTIFICATE_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32
+
+
+def read_strict_json(path: Path) -> object:
+    """A certificate file as JSON: a regular file of bounded size, no duplicate key, no NaN, bounded depth."""
+    from grader.files import Unreadable, read_text
+
+    try:
+        text = read_text(path, limit=MAX_CERTIFICATE_BYTES)
+    except Unreadable as error:
+        if not Path(path).exists():
+            raise InputError(f"Fichier introuvable : {path}.") from None
+        raise CertificateInvalid(error.message_fr, hint_fr="Donnez le fichier .json remis avec le certificat.") from None
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise CertificateInvalid(f"{path} : JSON imbriqué à plus de {MAX_JSON_DEPTH} niveaux : ce n'est pas un "
+                                 "certificat cpin.", hint_fr="Demandez l'original à l'organisme qui l'a délivré.")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except _DuplicateKey as error:
+        raise CertificateInvalid(f"{path} : la clé « {error.key} » apparaît deux fois : certificat modifié.",
+                                 hint_fr="Ne le considérez pas comme valable ; demandez l'original.") from None
+    except (ValueError, RecursionError) as error:
+        raise CertificateInvalid(f"{path} n'est pas un JSON lisible : certificat abîmé ou modifié.") from error
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str):
+    raise ValueError(f"constante {name} refusée")
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of brackets outside strings (linear scan, before json.loads recurses)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _check_key_id(payload: dict, signature: dict, public_key) -> None:
+    """The key id shown (envelope, and payload for new certificates) is the one that verified the signature."""
+    expected = key_id(public_key)
+    if signature.get("key_id") != expected or payload.get("key_id", expected) != expected:
+        raise CertificateInvalid("Identifiant de clé modifié : il ne correspond pas à la clé qui a vérifié "
+                                 "la signature.", hint_fr="Ne le considérez pas comme valable ; demandez l'original.")
+
+
+def check_validity(payload: dict, *, now: dt.datetime | None = None) -> None:
+    """Refuse an expired certificate, or one dated in the future (CertificateInvalid, in French)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        issued = dt.datetime.fromisoformat(str(payload["issued_at"]))
+        until = dt.datetime.fromisoformat(str(payload["valid_until"]))
+        if issued.tzinfo is None or until.tzinfo is None:
+            raise ValueError("naive")
+    except (KeyError, TypeError, ValueError) as error:
+        raise CertificateInvalid("Dates du certificat illisibles.",
+                                 hint_fr="Demandez l'original à l'organisme qui l'a délivré.") from error
+    if now > until:
+        raise CertificateInvalid(f"Certificat authentique mais expiré depuis le {until.date().isoformat()} "
+                                 f"(délivré le {issued.date().isoformat()}).",
+                                 hint_fr="Il n'atteste plus la compétence : l'apprenant doit repasser la certification.")
+    if issued > now + dt.timedelta(days=1):
+        raise CertificateInvalid(f"Certificat daté du futur ({issued.date().isoformat()}).",
+                                 hint_fr="Vérifiez l'horloge de cette machine ; sinon, ne le considérez pas comme valable.")
 
 
 def to_html(document: dict) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from grader import tools
 from grader.config import settings
+from grader.errors import CpinError
 
 MIN_FREE_MEMORY_GB = 3.0
 MIN_FREE_DISK_GB = 5.0
@@ -96,7 +97,7 @@ def check_context() -> Item:
     foreign = guard.default_kubeconfig()
     try:
         current = kc.load(foreign).get("current-context") if foreign else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, CpinError):   # an unreadable kubeconfig: no current context to judge
         current = None
     if not current:
         return Item("Contexte kube", True, f"pas de contexte courant ; cluster du kit : {kit}", required=False)

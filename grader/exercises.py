@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,12 @@ from typing import Any
 from grader.checks.registry import TYPES
 from grader.config import settings
 from grader.errors import InputError
+from grader.files import read_text
+from grader.yamlload import safe_load
 from grader.platform import ENV_TYPE_LABEL, ENV_TYPES, KIT_NAMESPACE_LABELS
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "exercise.schema.json"
+MAX_EXERCISE_BYTES = 2**20   # an exercise.yaml is a few kB
 DEFAULT_NAMESPACE = "cpin-{learner}-{module}"
 
 # Retries per check; `exercise.yaml` may override them (default timeouts and implied capabilities:
@@ -82,7 +86,11 @@ class Exercise:
 
     def namespace(self, learner: str) -> str:
         """The learner's namespace for this exercise (a valid DNS label)."""
-        name = self.namespace_template.format(learner=_dns_label(learner), module=self.module, exercise=self.id)
+        try:
+            name = self.namespace_template.format(learner=_dns_label(learner), module=self.module, exercise=self.id)
+        except (IndexError, KeyError, ValueError) as error:   # the schema refuses these; data built by hand may not
+            raise InputError(f"Modèle d'espace de noms invalide : « {self.namespace_template} » ({type(error).__name__}).",
+                             hint_fr="Seuls {learner}, {module} et {exercise} sont permis entre accolades.") from error
         return _dns_label(name)
 
     def namespace_pattern(self) -> re.Pattern:
@@ -173,7 +181,8 @@ def validate(data: Any, source: str) -> None:
     if not isinstance(data, dict):
         raise InputError(f"{source} : le fichier doit contenir un objet YAML (clé: valeur).",
                          hint_fr="Commencez par « apiVersion: cpin.dev/v1 » et « kind: Exercise ».")
-    problems: list[str] = []
+    problems: list[str] = [f"« {where} » : nombre non fini ({value}) interdit ; donnez un nombre"
+                           for where, value in _non_finite(data)]
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         for leaf in _leaf_errors(error):
             text = _french(leaf)
@@ -187,6 +196,20 @@ def validate(data: Any, source: str) -> None:
         shown = problems[:6] + ([f"… et {len(problems) - 6} autre(s)"] if len(problems) > 6 else [])
         raise InputError(f"{source} : exercice invalide :\n  - " + "\n  - ".join(shown),
                          hint_fr="Le format est décrit dans exercises/README.md.")
+
+
+def _non_finite(data: Any) -> list[tuple[str, float]]:
+    """Paths of NaN and infinite numbers (`.nan`, `.inf`), which JSON Schema bounds let through."""
+    found, stack = [], [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            found.append((_where(path), node))
+        elif isinstance(node, dict):
+            stack.extend(((*path, str(k)), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(node))
+    return sorted(found)
 
 
 def label_problems(labels: dict) -> list[str]:
@@ -235,12 +258,8 @@ def _steps(raw: dict | None, directory: Path, source: str, key: str) -> Steps:
 
 def load_file(path: Path) -> Exercise:
     """Read and validate one `exercise.yaml`."""
-    import yaml
     source = str(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"{source} : lecture impossible ({error}).") from error
+    data = safe_load(read_text(path, limit=MAX_EXERCISE_BYTES), source)
     if isinstance(data, dict) and isinstance(data.get("hints"), dict):
         data["hints"] = {str(k): v for k, v in data["hints"].items()}  # YAML reads `1:` as an int
     validate(data, source)
@@ -333,8 +352,12 @@ def namespace_labels(namespace: str, root: Path | None = None) -> dict[str, str]
 
 def get(exercise_id: str, root: Path | None = None) -> Exercise:
     """The exercise named `exercise_id` (examples under `_examples/` included)."""
+    if not isinstance(exercise_id, str):
+        raise InputError(f"L'identifiant d'exercice doit être un texte entre guillemets, pas {type(exercise_id).__name__} "
+                         f"({str(exercise_id)[:40]}).", hint_fr="Par exemple : check(\"k8s-deploy\").")
     root = root or exercises_root()
-    matches = sorted(root.glob(f"*/{exercise_id}/exercise.yaml")) if exercise_id and "/" not in exercise_id else []
+    plausible = re.fullmatch(r"[\w-][\w.-]{0,99}", exercise_id) and exercise_id not in (".", "..")
+    matches = sorted(root.glob(f"*/{exercise_id}/exercise.yaml")) if plausible else []
     if not matches:
         known = ", ".join(e.id for e in all_exercises(root)) if root.is_dir() else ""
         raise InputError(f"Exercice « {exercise_id} » inconnu.",

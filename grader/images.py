@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-import yaml
 
 from grader.config import REPO_ROOT, settings
 from grader.errors import CpinError, InputError, ToolFailed, ToolMissing
@@ -88,10 +87,9 @@ def _strict(node: dict, allowed: set[str], where: str, path: Path) -> None:
 
 def load_mapping(path: Path = MAPPING_FILE) -> Mapping:
     """Read and validate the mapping file (unknown key or dangling reference -> InputError)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"Impossible de lire {path} : {error}") from error
+    from grader.files import read_text
+    from grader.yamlload import safe_load
+    data = safe_load(read_text(path), str(path))
     _strict(data, {"apiVersion", "kind", "bases", "kit", "exercises"}, "racine", path)
     if data.get("kind") != "ImageMapping":
         raise InputError(f"{path} : « kind » doit valoir ImageMapping.")
@@ -211,8 +209,16 @@ def _lock(directory: Path):
         yield
 
 
+RUN_TIMEOUT = 3600   # an image build from scratch; a frozen engine must not block forever
+
+
 def _run(command: list[str], message_fr: str, hint_fr: str | None = None) -> None:
-    done = subprocess.run(command, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        raise ToolFailed(f"{message_fr} (pas de réponse en {RUN_TIMEOUT // 60} min)", command=command,
+                         output=str(error.output or ""), hint_fr="Le moteur Docker est-il figé ? "
+                         "Redémarrez-le, puis relancez.") from error
     if done.returncode != 0:
         raise ToolFailed(message_fr, command=command, output=done.stdout + done.stderr, hint_fr=hint_fr)
 

@@ -5,9 +5,17 @@ dir: contexts `cpin-local`, `kind-cpin`) or to a context the user named explicit
 or `cpin cluster up --backend existing --context …`, which records that choice). `$KUBECONFIG`
 and `~/.kube/config` are never followed implicitly: a current-context found there is refused.
 The result is an explicit `ApiClient` bound to one file and one context — never a default client.
+
+A kit cluster is recognised by something the kit made, never by a name: the fingerprint of the
+certificate authority in its kubeconfig must equal the kit's own (`local/pki/ca.crt`, which the kit
+generated, or the fingerprint recorded in `<backend>/identity.json` when the cluster was created).
+The kit's context names (`cpin-local`, `kind-cpin`) are reserved: given with `--context`, they only
+ever mean the kit's own verified cluster; a look-alike context of that name elsewhere is refused.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -16,11 +24,13 @@ from pathlib import Path
 from grader.cluster import kubeconfig as kc
 from grader.cluster.base import read_active
 from grader.config import settings
-from grader.errors import BackendUnavailable, ContextRefused, InputError
+from grader.errors import BackendUnavailable, ContextRefused, CpinError, InputError
 
 # backend -> (kubeconfig file relative to the data dir, context the kit wrote in it)
 KIT_KUBECONFIGS = {"local": ("local/kubeconfig", "cpin-local"), "kind": ("kind/kubeconfig", "kind-cpin")}
 EXISTING_RECORD = "existing/target.json"
+IDENTITY = "identity.json"      # per backend folder: the CA fingerprint recorded when the kit created it
+RESERVED = frozenset(context for _, context in KIT_KUBECONFIGS.values())
 
 
 @dataclass(frozen=True)
@@ -41,13 +51,91 @@ def kit_targets(data_dir: Path | None = None) -> dict[str, Target]:
     found: dict[str, Target] = {}
     for backend, (relative, context) in KIT_KUBECONFIGS.items():
         path = data_dir / relative
-        if path.is_file() and context in kc.context_names(path):
+        if path.is_file() and _is_the_kits(backend, path, context, data_dir):
             found[backend] = Target(backend, path, context)
     record = data_dir / EXISTING_RECORD
     if record.is_file():
-        data = json.loads(record.read_text())
-        found["existing"] = Target("existing", Path(data["kubeconfig"]), data["context"], data.get("namespace"))
+        try:
+            data = json.loads(record.read_text())
+            found["existing"] = Target("existing", Path(data["kubeconfig"]), data["context"], data.get("namespace"))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{record} : choix de cluster illisible ({type(error).__name__}).",
+                             hint_fr="Refaites le choix : `cpin cluster up --backend existing --context …`.") from error
     return found
+
+
+# ---------------------------------------------------------------- identity: the kit's own CA
+def ca_fingerprint(path: Path, context: str) -> str | None:
+    """SHA-256 of the CA certificate (DER) that `context` of this kubeconfig trusts; None if none is pinned."""
+    try:
+        config = kc.load(path)
+        ctx = next((c.get("context") or {} for c in config.get("contexts") or [] if c.get("name") == context), None)
+        if ctx is None:
+            return None
+        cluster = next((c.get("cluster") or {} for c in config.get("clusters") or []
+                        if c.get("name") == ctx.get("cluster")), {})
+        if cluster.get("insecure-skip-tls-verify"):
+            return None                   # nothing pinned: cannot be the kit's
+        if cluster.get("certificate-authority-data"):
+            pem = base64.b64decode(cluster["certificate-authority-data"], validate=True)
+        elif cluster.get("certificate-authority"):
+            pem = Path(cluster["certificate-authority"]).expanduser().read_bytes()
+        else:
+            return None
+        return _pem_fingerprint(pem)
+    except (CpinError, OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _pem_fingerprint(pem: bytes) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    return hashlib.sha256(x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)).hexdigest()
+
+
+def kit_ca_fingerprint(backend: str, data_dir: Path) -> str | None:
+    """The CA fingerprint the kit made or recorded for `backend`, or None."""
+    record = data_dir / backend / IDENTITY
+    try:
+        if record.is_file():
+            return str(json.loads(record.read_text())["ca_sha256"])
+        if backend == "local" and (data_dir / "local" / "pki" / "ca.crt").is_file():
+            return _pem_fingerprint((data_dir / "local" / "pki" / "ca.crt").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None
+
+
+def record_identity(backend: str, data_dir: Path | None = None) -> str | None:
+    """Record the CA fingerprint of the kubeconfig the kit just created for `backend` (call at creation)."""
+    data_dir = data_dir or settings().data_dir
+    relative, context = KIT_KUBECONFIGS[backend]
+    fingerprint = ca_fingerprint(data_dir / relative, context)
+    if fingerprint:
+        (data_dir / backend).mkdir(parents=True, exist_ok=True)
+        (data_dir / backend / IDENTITY).write_text(json.dumps({"context": context, "ca_sha256": fingerprint}))
+    return fingerprint
+
+
+def _is_the_kits(backend: str, path: Path, context: str, data_dir: Path) -> bool:
+    """True if `path`/`context` trusts exactly the CA the kit made for `backend`."""
+    actual = ca_fingerprint(path, context)
+    if actual is None:
+        return False
+    expected = kit_ca_fingerprint(backend, data_dir)
+    if expected is None and backend == "kind":
+        # kind clusters created before identities were recorded: the file kind wrote in the data dir is
+        # the kit's; record its CA now, so that any later change of the file is refused.
+        return record_identity(backend, data_dir) == actual
+    return expected is not None and actual == expected
+
+
+def _look_alike(context: str) -> ContextRefused:
+    return ContextRefused(
+        f"Le contexte « {context} » porte le nom d'un cluster du kit, mais ce n'est pas le cluster que le kit a "
+        "créé (le kit le reconnaît à son autorité de certification, pas à son nom) : je n'y touche pas.",
+        hint_fr="Démarrez le cluster du kit avec `cpin cluster up` ; pour un autre cluster, nommez un contexte "
+                "qui ne s'appelle ni cpin-local ni kind-cpin.")
 
 
 def default_kubeconfig() -> Path | None:
@@ -60,7 +148,7 @@ def default_kubeconfig() -> Path | None:
 def _current_context(path: Path) -> str | None:
     try:
         return kc.load(path).get("current-context") or None
-    except (OSError, ValueError):
+    except (OSError, ValueError, CpinError):
         return None
 
 
@@ -89,6 +177,8 @@ def resolve(*, context: str | None = None, kubeconfig: Path | str | None = None,
         for target in own.values():
             if target.context == context and (path is None or path.resolve() == target.kubeconfig.resolve()):
                 return target
+        if context in RESERVED:
+            raise _look_alike(context)
         path = path or default_kubeconfig()
         if path is None or not path.is_file():
             raise InputError(f"Contexte « {context} » introuvable : aucun fichier kubeconfig.",

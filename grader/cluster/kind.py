@@ -193,6 +193,8 @@ class KindBackend:
         config.write_text(yaml.safe_dump(cluster_config(image=self.image), sort_keys=False))
         registry = self._ensure_registry()
         _run(create_command(kind, config, self.kubeconfig()), timeout=600)
+        from grader.cluster.guard import record_identity
+        record_identity("kind", self.root.parent)          # the guard recognises the cluster by its CA
         for node in _run([str(kind), "get", "nodes", "--name", CLUSTER]).split():
             for host, toml in registry_hosts(self.mirror).items():
                 mkdir, write = node_hosts_commands(node, host)
@@ -207,8 +209,11 @@ class KindBackend:
 
     def _ensure_registry(self) -> bool:
         """Start the local registry when its image is here; False when it cannot run."""
-        state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", REGISTRY_NAME],
-                               capture_output=True, text=True)
+        try:
+            state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", REGISTRY_NAME],
+                                   capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
         if state.returncode == 0 and state.stdout.strip() == "true":
             return True
         if state.returncode == 0:
@@ -238,8 +243,12 @@ class KindBackend:
                                  notes=("Aucun cluster kind du kit : `cpin cluster up --backend kind`.",))
         components = []
         for name in (f"{CLUSTER}-control-plane", REGISTRY_NAME):
-            out = subprocess.run(["docker", "inspect", "-f", "{{json .State}}", name],
-                                 capture_output=True, text=True)
+            try:
+                out = subprocess.run(["docker", "inspect", "-f", "{{json .State}}", name],
+                                     capture_output=True, text=True, timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                components.append(Component(name, "inconnu", detail="Docker ne répond pas"))
+                continue
             if out.returncode != 0:
                 components.append(Component(name, "arrêté", detail="conteneur absent"))
                 continue

@@ -36,7 +36,14 @@ def write(path: Path, config: dict) -> Path:
 
 
 def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text()) or {}
+    """A kubeconfig file, read with the kit's bounded loader; a French `InputError` if unusable."""
+    from grader.errors import InputError
+    from grader.files import read_text
+    from grader.yamlload import safe_load
+    data = safe_load(read_text(path), str(path)) or {}
+    if not isinstance(data, dict):
+        raise InputError(f"{path} : ce n'est pas un fichier kubeconfig (un dictionnaire YAML est attendu).")
+    return data
 
 
 def context_names(path: Path) -> list[str]:

@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 from grader.errors import ApiFailure, InputError
+from grader.files import read_text
 from grader.kube.client import KNOWN, Kube, policy_of, warning_fr
+from grader.yamlload import safe_load_all
 
 _WRITE_HINT = ("Écrivez votre manifeste YAML (qui commence par « apiVersion: » et « kind: ») dans la cellule "
                "%%writefile, exécutez-la, puis relancez apply().")
@@ -28,7 +30,6 @@ def load_documents(path_or_text: str | Path, base: Path | None = None) -> tuple[
     """(source label, objects) from a file path or YAML text; a French `InputError` for anything that is
     not a list of Kubernetes objects (empty text or file, bad YAML, a document that is not an object,
     a missing kind/apiVersion/metadata.name)."""
-    import yaml
     text, source = None, getattr(path_or_text, "source", "texte")
     if not isinstance(path_or_text, (str, Path)):
         raise InputError(f"apply() attend un chemin de fichier ou du texte YAML, pas {type(path_or_text).__name__}.",
@@ -45,20 +46,10 @@ def load_documents(path_or_text: str | Path, base: Path | None = None) -> tuple[
             raise InputError(f"Fichier « {path_or_text} » introuvable.",
                              hint_fr="Vérifiez le chemin (relatif au dossier du notebook) et exécutez d'abord la "
                                      "cellule %%writefile qui l'écrit.")
-        try:
-            text, source = path.read_text(encoding="utf-8"), str(path_or_text)
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"Fichier « {path_or_text} » illisible ({type(error).__name__}).") from error
+        text, source = read_text(path, shown=f"Fichier « {path_or_text} »"), str(path_or_text)
     else:
         text = str(path_or_text)
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (ligne {mark.line + 1})" if mark else ""
-        problem = getattr(error, "problem", "") or ""
-        raise InputError(f"{source} : YAML illisible{where}" + (f" : {problem}." if problem else "."),
-                         hint_fr="Vérifiez l'indentation (des espaces, pas de tabulations) et les « : ».") from error
+    docs = safe_load_all(text, source)
     if not docs:
         raise InputError(f"{source} : aucun objet Kubernetes (vide, ou seulement des commentaires).", hint_fr=_WRITE_HINT)
     objects = []

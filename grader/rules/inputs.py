@@ -6,20 +6,29 @@
 - the CI file `.gitlab-ci-dso.yml` (and its misspellings, which rule ci-file-name reports);
 - any other `*.yaml` / `*.yml` is a manifest file: multi-document, `kind: List` expanded.
 A file that cannot be used becomes an `input-unusable` finding; the other files are still read.
+Work is bounded: special files (devices, FIFOs, sockets) are refused unopened, each file and the
+whole run have a size cap, a walk has a depth and file-count cap, helm's output has a size cap, and
+an unreadable folder is a finding, never a silent skip.
 """
 from __future__ import annotations
 
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.files import Unreadable, os_error_fr, read_text
 from grader.rules.model import Finding, finding
-from grader.rules.yamlload import YamlDoc, load_all
+from grader.yamlload import YamlDoc, load_all
 
 MAX_BYTES = 4 * 2**20          # an etcd object is at most 1.5 MiB; 4 MiB of YAML is far beyond any app
+MAX_RUN_BYTES = 64 * 2**20     # all files of one run, helm output included
+MAX_FILES = 5_000              # files of one run
+MAX_OBJECTS = 50_000           # objects (targets) of one run
+MAX_WALK_DEPTH = 40            # folder levels under a given path
 SKIPPED_DIRS = {"node_modules", "vendor", "target", "__pycache__", "dist", "build"}
 HELM_TIMEOUT = 60
 CI_FILE = ".gitlab-ci-dso.yml"
@@ -44,6 +53,24 @@ class Target:
 class Loaded:
     targets: list[Target] = field(default_factory=list)
     input_findings: list[tuple[str, str, Finding]] = field(default_factory=list)  # (rule id, file, finding)
+    bytes_read: int = 0
+    files_read: int = 0
+    capped: bool = False       # a run cap was reached: the rest was not verified (reported once)
+
+    def budget(self, shown: str, size: int = 0) -> bool:
+        """Count a file of `size` bytes against the run caps; False (and one finding) once a cap is reached."""
+        if not self.capped and (self.files_read + 1 > MAX_FILES or self.bytes_read + size > MAX_RUN_BYTES
+                                or len(self.targets) > MAX_OBJECTS):
+            self.capped = True
+            self.unusable(shown, f"limite d'une vérification atteinte ({MAX_FILES} fichiers, "
+                                 f"{MAX_RUN_BYTES // 2**20} Mo, {MAX_OBJECTS} objets) : ce fichier et les suivants "
+                                 "ne sont pas vérifiés.",
+                          "Vérifiez les dossiers un par un (cpin lint DOSSIER), ou excluez ce qui n'est pas à vous.")
+        if self.capped:
+            return False
+        self.files_read += 1
+        self.bytes_read += size
+        return True
 
     def unusable(self, file: str, reason: str, hint: str = "", line: int | None = None) -> None:
         self.input_findings.append(("input-unusable", file, finding(line=line, reason=reason, hint=hint or
@@ -73,45 +100,55 @@ def _explicit_kind(path: Path) -> str:
 
 
 def _is_chart(path: Path) -> bool:
-    return path.is_dir() and (path / "Chart.yaml").is_file()
+    try:
+        return path.is_dir() and (path / "Chart.yaml").is_file()
+    except OSError:            # e.g. a path too long: not a chart; reading it will say why
+        return False
 
 
-def _walk(root: Path) -> list[Path]:
-    """Files and chart folders under root, sorted, charts not descended."""
+def _walk(root: Path, loaded: Loaded) -> list[Path]:
+    """Files and chart folders under root, sorted, charts not descended (iterative: no depth recursion).
+
+    A folder that cannot be listed, or deeper than MAX_WALK_DEPTH, is a finding: never a silent skip."""
     found: list[Path] = []
-    for current, dirs, files in os.walk(root):
-        here = Path(current)
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        here, depth = stack.pop()
         if _is_chart(here):
             found.append(here)
-            dirs[:] = []
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        found.extend(here / f for f in sorted(files) if artefact_kind(here / f))
+        if depth > MAX_WALK_DEPTH:
+            loaded.unusable(str(here), f"dossier à plus de {MAX_WALK_DEPTH} niveaux sous {root} : non parcouru.",
+                            "Donnez à cpin lint le dossier du projet lui-même.")
+            continue
+        try:
+            with os.scandir(here) as entries:
+                listed = sorted(((e.name, e.is_dir(follow_symlinks=False)) for e in entries))
+        except OSError as error:
+            loaded.unusable(str(here), f"dossier illisible : {os_error_fr(error)} ; son contenu n'est pas vérifié.",
+                            "Vérifiez les droits du dossier (ls -ld), ou excluez-le de la vérification.")
+            continue
+        dirs = [name for name, is_dir in listed if is_dir and not name.startswith(".") and name not in SKIPPED_DIRS]
+        found.extend(here / name for name, is_dir in listed if not is_dir and artefact_kind(here / name))
+        if len(found) > MAX_FILES:
+            break              # `budget` reports the cap when the file past it is read
+        stack.extend((here / name, depth + 1) for name in reversed(dirs))
     return found
 
 
 def _read(path: Path, shown: str, loaded: Loaded) -> str | None:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            loaded.unusable(shown, f"fichier trop gros ({size / 2**20:.1f} Mo, limite {MAX_BYTES // 2**20} Mo).",
-                            "Un objet Kubernetes ne dépasse pas 1,5 Mo : découpez le fichier ou vérifiez "
-                            "qu'il s'agit du bon fichier.")
-            return None
-        raw = path.read_bytes()
-    except OSError as error:
-        loaded.unusable(shown, f"lecture impossible ({error.strerror or error}).",
-                        "Vérifiez le chemin et les droits du fichier.")
-        return None
-    if b"\0" in raw[:8192]:
-        loaded.unusable(shown, "fichier binaire, pas du texte.", "Donnez le fichier source (YAML, Dockerfile).")
+    """The file's text, bounded (see `grader.files`), or None and an `input-unusable` finding."""
+    if loaded.capped:
         return None
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        loaded.unusable(shown, f"encodage non UTF-8 (octet {error.start}).",
-                        "Enregistrez le fichier en UTF-8.")
+        text = read_text(path, limit=MAX_BYTES, shown="")
+    except Unreadable as error:
+        hint = error.hint_fr or ""
+        if error.reason.startswith("fichier trop gros"):
+            hint = "Un objet Kubernetes ne dépasse pas 1,5 Mo : découpez le fichier ou vérifiez qu'il s'agit du bon fichier."
+        loaded.unusable(shown, error.reason + ".", hint)
         return None
+    return text if loaded.budget(shown, len(text)) else None
 
 
 def add_yaml_text(text: str, shown: str, kind: str, loaded: Loaded, *, chart: str | None = None,
@@ -129,13 +166,29 @@ def add_yaml_text(text: str, shown: str, kind: str, loaded: Loaded, *, chart: st
     for doc in useful:
         if kind == "manifest" and isinstance(doc.data, dict) and doc.data.get("kind") == "List" \
                 and isinstance(doc.data.get("items"), list):
-            for index, item in enumerate(doc.data["items"]):
-                prefix = f"items/[{index}]/"
-                sub = YamlDoc(item, doc.lines.get(f"items/[{index}]", doc.line),
-                              {k[len(prefix):]: v for k, v in doc.lines.items() if k.startswith(prefix)})
+            for sub in _list_items(doc):
+                if len(loaded.targets) >= MAX_OBJECTS:
+                    loaded.budget(shown)
+                    return
                 _add_doc(sub, shown, kind, loaded, chart, rendered)
+        elif len(loaded.targets) >= MAX_OBJECTS:
+            loaded.budget(shown)
+            return
         else:
             _add_doc(doc, shown, kind, loaded, chart, rendered)
+
+
+def _list_items(doc: YamlDoc) -> list[YamlDoc]:
+    """The items of a `kind: List` as documents, their line tables split in one pass (linear)."""
+    items = doc.data["items"]
+    tables: list[dict[str, int]] = [{} for _ in items]
+    for key, line in doc.lines.items():
+        if key.startswith("items/["):
+            index, _, rest = key[len("items/["):].partition("]")
+            if index.isdigit() and int(index) < len(items) and rest.startswith("/"):
+                tables[int(index)][rest[1:]] = line
+    return [YamlDoc(item, doc.lines.get(f"items/[{index}]", doc.line), tables[index])
+            for index, item in enumerate(items)]
 
 
 def _add_doc(doc: YamlDoc, shown: str, kind: str, loaded: Loaded, chart: str | None, rendered: bool) -> None:
@@ -166,14 +219,17 @@ def add_chart(chart: Path, shown: str, loaded: Loaded, *, values: tuple[Path, ..
     chosen = list(values)
     if not chosen and (chart / f"values-{env_type}.yaml").is_file():
         chosen = [chart / f"values-{env_type}.yaml"]
+    unusable_before = sum(f[0] == "input-unusable" for f in loaded.input_findings)
     for values_file in [chart / "values.yaml", *chosen]:
-        if values_file.is_file():
+        if values_file.exists():
             text = _read(values_file, str(values_file), loaded)
             if text is not None:
                 add_yaml_text(text, str(values_file), "helm_values", loaded, chart=shown)
         elif values_file != chart / "values.yaml":
             loaded.unusable(str(values_file), "fichier de valeurs introuvable.", "Vérifiez le chemin donné à --values.")
             return
+    if sum(f[0] == "input-unusable" for f in loaded.input_findings) > unusable_before:
+        return                 # helm would read the same unusable values (and maybe spend its timeout on them)
     try:
         helm = tools.find("helm")
     except CpinError as error:
@@ -182,17 +238,10 @@ def add_chart(chart: Path, shown: str, loaded: Loaded, *, values: tuple[Path, ..
     command = [str(helm), "template", "cpin", str(chart), "--kube-version", "1.36.0"]
     for values_file in chosen:
         command += ["--values", str(values_file)]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=HELM_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        loaded.unusable(shown, f"helm template n'a pas pu s'exécuter ({error}).", "Relancez ; vérifiez `cpin doctor`.")
+    rendered_text = _helm_template(command, shown, loaded)
+    if rendered_text is None:
         return
-    if proc.returncode != 0:
-        message = " ".join(proc.stderr.strip().splitlines()[-3:])[:400]
-        loaded.unusable(shown, f"le chart ne se rend pas avec helm template : {message}",
-                        "Corrigez le gabarit ou les valeurs indiqués ; essayez `helm template` vous-même.")
-        return
-    chunks = re.split(r"^---\s*$", proc.stdout, flags=re.M)
+    chunks = re.split(r"^---\s*$", rendered_text, flags=re.M)
     rendered_any = False
     for chunk in chunks:
         if not chunk.strip():
@@ -211,15 +260,58 @@ def add_chart(chart: Path, shown: str, loaded: Loaded, *, values: tuple[Path, ..
         loaded.empty(shown)
 
 
+def _helm_template(command: list[str], shown: str, loaded: Loaded) -> str | None:
+    """helm's output, under a timeout and a size cap (output goes to a file, not to memory)."""
+    limit = max(0, min(MAX_BYTES * 4, MAX_RUN_BYTES - loaded.bytes_read))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.run(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, timeout=HELM_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            loaded.unusable(shown, f"helm template n'a pas fini en {HELM_TIMEOUT} s : le chart n'est pas vérifié.",
+                            "Le chart produit-il des milliers d'objets ? Vérifiez les boucles `range` du gabarit.")
+            return None
+        except OSError as error:
+            loaded.unusable(shown, f"helm template n'a pas pu s'exécuter : {os_error_fr(error)}.",
+                            "Relancez ; vérifiez `cpin doctor`.")
+            return None
+        size = out.tell()
+        err.seek(0)
+        stderr = err.read(64 * 1024).decode("utf-8", "replace")
+        if proc.returncode != 0:
+            message = " ".join(stderr.strip().splitlines()[-3:])[:400]
+            loaded.unusable(shown, f"le chart ne se rend pas avec helm template (détail : {message})",
+                            "Corrigez le gabarit ou les valeurs indiqués ; essayez `helm template` vous-même.")
+            return None
+        if size > limit:
+            loaded.unusable(shown, f"le rendu du chart est trop gros ({size / 2**20:.1f} Mo, limite "
+                                   f"{limit / 2**20:.0f} Mo) : il n'est pas vérifié.",
+                            "Le chart produit-il des milliers d'objets ? Vérifiez les boucles `range` du gabarit.")
+            return None
+        loaded.bytes_read += size
+        out.seek(0)
+        return out.read().decode("utf-8", "replace")
+
+
 def load(paths: list[str | Path], *, values: tuple[str | Path, ...] = (), env_type: str = "dev") -> Loaded:
     loaded = Loaded()
     value_files = tuple(Path(v) for v in values)
     for given in paths:
+        if not isinstance(given, (str, Path)) or str(given).strip() == "" or "\0" in str(given):
+            loaded.unusable(repr(given) if not isinstance(given, (str, Path)) else str(given) or "« »",
+                            "chemin vide ou invalide : rien n'a été vérifié.",
+                            "Donnez le chemin d'un fichier ou d'un dossier (par exemple : cpin lint k8s/).")
+            continue
         root = Path(given)
-        if not root.exists():
+        try:
+            exists, is_dir = root.exists(), root.is_dir()
+        except OSError as error:
+            loaded.unusable(str(given), f"chemin inutilisable : {os_error_fr(error)}.",
+                            "Vérifiez le chemin (relatif au dossier courant).")
+            continue
+        if not exists and not root.is_symlink():
             loaded.unusable(str(given), "chemin introuvable.", "Vérifiez le chemin (relatif au dossier courant).")
             continue
-        for path in ([root] if root.is_file() or _is_chart(root) else _walk(root)):
+        for path in (_walk(root, loaded) if is_dir and not _is_chart(root) else [root]):
             shown = str(path)
             if _is_chart(path):
                 add_chart(path, shown, loaded, values=value_files, env_type=env_type)

@@ -127,3 +127,26 @@ def test_the_schema_lists_exactly_the_check_types_of_the_registry():
     enum = schema["$defs"]["check"]["properties"]["type"]["enum"]
     assert sorted(enum) == sorted(TYPES)
     assert len(enum) == len(set(enum))
+
+
+# ---------------------------------------------------------------- hostile exercise files (issue #21)
+@pytest.mark.parametrize("template", ['"{0}"', '"cpin-{"', '"{learner.__class__}"', '"cpin-{other}"'])
+def test_namespace_templates_beyond_the_three_fields_are_refused(tmp_path, template):
+    path = write(tmp_path, MINIMAL + f"namespace: {template}\n")
+    with pytest.raises(InputError, match="namespace"):
+        exercises.load_file(path)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_non_finite_points_are_refused(tmp_path, value):
+    path = write(tmp_path, MINIMAL.replace("points: 4", f"points: {value}"))
+    with pytest.raises(InputError, match="nombre non fini"):
+        exercises.load_file(path)
+
+
+def test_a_namespace_template_built_by_hand_fails_in_french(tmp_path):
+    exercise = exercises.load_file(write(tmp_path, MINIMAL))
+    import dataclasses
+    broken = dataclasses.replace(exercise, namespace_template="cpin-{")
+    with pytest.raises(InputError, match="Modèle d'espace de noms invalide"):
+        broken.namespace("alice")

@@ -87,6 +87,24 @@ def test_a_foreign_context_named_like_the_kits_is_refused(decoy, tmp_path, monke
         guard.resolve(kubeconfig=impostor)
 
 
+def test_a_look_alike_cpin_local_named_explicitly_is_refused_while_the_kit_cluster_is_down(
+        decoy, tmp_path, monkeypatch, capsys):
+    """The decoy renamed `cpin-local`, the kit's cluster down (empty data dir), `--context cpin-local`:
+    refused, because the kit knows its cluster by its CA, not by a name; nothing reaches the decoy."""
+    config = yaml.safe_load(decoy.kubeconfig().read_text())
+    config["contexts"][0]["name"] = "cpin-local"
+    config["current-context"] = "cpin-local"
+    impostor = tmp_path / "impostor"
+    impostor.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("KUBECONFIG", str(impostor))
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "empty"))
+    with pytest.raises(ContextRefused, match="porte le nom d'un cluster du kit"):
+        guard.resolve(context="cpin-local")
+    assert cli.main(["env", "create", "sosie", "dev", "--type", "dev", "--context", "cpin-local"]) == 1
+    assert "porte le nom d'un cluster du kit" in capsys.readouterr().err
+    assert "sosie-dev" not in decoy_namespaces(decoy)
+
+
 def test_with_the_kit_cluster_running_operations_go_there_not_to_the_decoy(
         decoy, decoy_kubeconfig, local_cluster, kube, monkeypatch, capsys):
     monkeypatch.setenv("KUBECONFIG", str(decoy_kubeconfig))
@@ -110,4 +128,4 @@ def test_no_request_from_the_kit_ever_reached_the_decoy(decoy):
     """Runs after the tests above (file order): the audit log holds kubectl's reads only."""
     assert decoy.audit_log.stat().st_size > 0          # the log works: kubectl's reads are in it
     assert kit_requests(decoy) == []
-    assert not {"leurre-dev", "garde-dev"} & decoy_namespaces(decoy)
+    assert not {"leurre-dev", "garde-dev", "sosie-dev"} & decoy_namespaces(decoy)

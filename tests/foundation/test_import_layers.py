@@ -1,6 +1,6 @@
 """Dependencies between the parts of `grader` point one way: no import cycle between its sub-packages and
 top-level modules (function-local imports included: hiding an import inside a function does not remove
-the dependency), and the Kubernetes client layer imports nothing of the kit but its errors."""
+the dependency), and the Kubernetes client layer imports nothing of the kit but its errors and bounded readers."""
 from __future__ import annotations
 
 import ast
@@ -97,5 +97,9 @@ def test_no_import_cycle_between_grader_parts():
     assert problems == []
 
 
-def test_the_kubernetes_client_layer_depends_only_on_errors():
-    assert set(import_graph().get("kube", {})) <= {"errors"}
+def test_the_kubernetes_client_layer_depends_only_on_leaf_modules():
+    """errors, and the bounded readers every layer shares (files, yamlload), which import only errors."""
+    graph = import_graph()
+    assert set(graph.get("kube", {})) <= {"errors", "files", "yamlload"}
+    for leaf in ("files", "yamlload"):
+        assert set(graph.get(leaf, {})) <= {"errors"}, leaf

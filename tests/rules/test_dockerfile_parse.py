@@ -62,3 +62,48 @@ def test_hadolint_findings_carry_code_line_and_mapped_level():
     assert codes["DL3008"].severity == "warning" and codes["DL3008"].line == 2   # hadolint "warning"
     assert codes["DL3015"].severity == "info"                                      # hadolint "info"
     assert "hadolint/wiki/DL3008" in codes["DL3008"].hint
+
+
+# ---------------------------------------------------------------- shell arithmetic, here-strings, heredocs
+def _keywords(text):
+    return [(i.keyword, i.line) for i in parse(text).instructions]
+
+
+def test_shell_arithmetic_is_not_a_heredoc():
+    text = "FROM alpine:3.20\nRUN echo $((1<<2)) > /tmp/n\nUSER 1001\nCMD [\"sh\"]\n"
+    assert _keywords(text) == [("FROM", 1), ("RUN", 2), ("USER", 3), ("CMD", 4)]
+    assert parse(text).final.all("USER")[0].args == "1001"
+
+
+def test_nested_arithmetic_and_shift_without_dollar_are_not_heredocs():
+    text = "FROM alpine:3.20\nRUN x=$(( (1<<3) + 1 )) && echo $((x<<y))\nUSER 1001\n"
+    assert _keywords(text) == [("FROM", 1), ("RUN", 2), ("USER", 3)]
+
+
+def test_here_string_is_not_a_heredoc():
+    text = "FROM alpine:3.20\nRUN read a <<< \"x y\" && cat <<<EOF\nUSER 1001\n"
+    assert _keywords(text) == [("FROM", 1), ("RUN", 2), ("USER", 3)]
+
+
+def test_real_heredoc_body_stays_in_its_instruction():
+    text = ("FROM alpine:3.20\nRUN <<EOF\nset -e\nUSER root\necho done\nEOF\nUSER 1001\n"
+            "COPY <<-\"CONF\" /etc/app.conf\n\tkey=value\n\tCONF\nCMD [\"sh\"]\n")
+    parsed = parse(text)
+    assert _keywords(text) == [("FROM", 1), ("RUN", 2), ("USER", 7), ("COPY", 8), ("CMD", 11)]
+    assert "USER root" in parsed.instructions[1].args       # body, not an instruction
+    assert [i.args for i in parsed.final.all("USER")] == ["1001"]
+
+
+def test_two_heredocs_on_one_line_both_end():
+    text = "FROM alpine:3.20\nRUN <<A cat > a && <<B cat > b\none\nA\ntwo\nB\nUSER 1001\n"
+    assert _keywords(text) == [("FROM", 1), ("RUN", 2), ("USER", 7)]
+
+
+def test_unterminated_heredoc_keeps_the_rest_in_the_instruction():
+    text = "FROM alpine:3.20\nRUN <<EOF\necho\nUSER 1001\n"
+    assert _keywords(text) == [("FROM", 1), ("RUN", 2)]
+
+
+def test_arithmetic_line_no_longer_hides_user_from_the_rules():
+    text = "FROM alpine:3.20\nRUN echo $((1<<2)) && cat <<< x\nUSER 1001\nCMD [\"sh\"]\n"
+    assert not lint_text(text, kind="dockerfile").for_rule("dockerfile-user-non-root")

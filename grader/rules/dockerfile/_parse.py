@@ -11,6 +11,32 @@ from dataclasses import dataclass, field
 
 _VAR = re.compile(r"\$(?:\{(\w+)(?::?([-+])([^}]*))?\}|(\w+))")
 _DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*(\S)", re.I)
+# `<<EOF`, `<<-EOF`, `<<"EOF"`: not a here-string (`<<<`), not a shift (`1<<2`, `$((1<<2))` is removed first)
+_HEREDOC = re.compile(r"(?<![<\d])<<(?!<)-?\s*([\"']?)([A-Za-z_][\w.-]*)\1")
+
+
+def _without_arithmetic(text: str) -> str:
+    """`text` with every `$(( … ))` span blanked (nested parentheses counted; linear)."""
+    out, index = [], 0
+    while True:
+        start = text.find("$((", index)
+        if start < 0:
+            out.append(text[index:])
+            return "".join(out)
+        out.append(text[index:start])
+        depth, cursor = 0, start + 1
+        while cursor < len(text):
+            depth += {"(": 1, ")": -1}.get(text[cursor], 0)
+            cursor += 1
+            if depth == 0:
+                break
+        out.append(" " * (cursor - start))
+        index = cursor
+
+
+def heredoc_markers(line: str) -> list[str]:
+    """Terminators of the heredocs opened on an instruction line, in order (`RUN <<A <<B`)."""
+    return [m.group(2) for m in _HEREDOC.finditer(_without_arithmetic(line))]
 
 
 @dataclass(frozen=True)
@@ -91,18 +117,20 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     escape = "\\"
     out: list[tuple[int, str]] = []
     buffer, start = "", 0
-    heredoc: str | None = None
+    heredocs: list[str] = []                 # terminators still expected, in order
     for number, raw in enumerate(text.splitlines(), 1):
         if number == 1 or (not out and not buffer):
             directive = _DIRECTIVE.match(raw)
             if directive:
                 escape = directive.group(1)
                 continue
-        if heredoc is not None:              # RUN <<EOF … EOF: keep the body in the instruction
+        if heredocs:                          # RUN <<EOF … EOF: keep the body in the instruction
             buffer += "\n" + raw
-            if raw.strip() == heredoc:
-                out.append((start, buffer))
-                buffer, heredoc = "", None
+            if raw.strip() == heredocs[0]:
+                heredocs.pop(0)
+                if not heredocs:
+                    out.append((start, buffer))
+                    buffer = ""
             continue
         stripped = raw.strip()
         if not buffer and (not stripped or stripped.startswith("#")):
@@ -115,10 +143,10 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
             buffer += stripped[:-1] + " "
             continue
         buffer += stripped
-        marker = re.search(r"<<-?\s*[\"']?(\w+)[\"']?", buffer)
-        if marker and buffer.split(None, 1)[0].upper() in ("RUN", "COPY", "ADD"):
-            heredoc = marker.group(1)
-            continue
+        if buffer.split(None, 1)[0].upper() in ("RUN", "COPY", "ADD"):
+            heredocs = heredoc_markers(buffer)
+            if heredocs:
+                continue
         out.append((start, buffer))
         buffer = ""
     if buffer:

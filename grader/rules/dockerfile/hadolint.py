@@ -46,7 +46,9 @@ SEVERITY = "tool"
 SOURCE = "https://github.com/hadolint/hadolint#rules"
 MESSAGE_FR = "{code} : {text}"
 HINT_FR = "{hint}"
-TIMEOUT = 60
+TIMEOUT = 30
+MAX_LINE = 8_000      # hadolint's parser slows down sharply on very long lines
+MAX_TEXT = 256_000
 CHUNK = 200   # files per hadolint process
 
 
@@ -71,6 +73,12 @@ def prepare(targets) -> dict[int, list[Finding]]:
     with tempfile.TemporaryDirectory(prefix="cpin-hadolint-") as tmp:
         names = {}
         for index, target in enumerate(targets):
+            if len(target.text) > MAX_TEXT or max(map(len, target.text.splitlines()), default=0) > MAX_LINE:
+                found[id(target.data)] = [_note("Dockerfile trop long pour hadolint (ligne de plus de "
+                                                f"{MAX_LINE // 1000} ko ou fichier de plus de {MAX_TEXT // 1000} ko) : "
+                                                "sa syntaxe n'est pas vérifiée.", "Raccourcissez les lignes (\\ en fin "
+                                                "de ligne) ; les autres règles ont été appliquées.")]
+                continue
             path = Path(tmp) / f"{index}.Dockerfile"
             path.write_text(target.text, encoding="utf-8")
             names[path.name] = target
@@ -92,8 +100,10 @@ def prepare(targets) -> dict[int, list[Finding]]:
                 if target is None:
                     continue
                 code = str(item.get("code", "?"))
+                original = (str(item.get("message", "")).splitlines() or [""])[0]
                 found[id(target.data)].append(Finding(
-                    args={"code": code, "text": str(item.get("message", "")).splitlines()[0], "hint": _wiki(code)},
+                    args={"code": code, "hint": _wiki(code),
+                          "text": f"hadolint signale (message d'origine en anglais) : « {original} »"},
                     line=item.get("line") if isinstance(item.get("line"), int) else None,
                     tool_level=str(item.get("level", "info"))))
     return found

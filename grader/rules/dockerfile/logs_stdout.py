@@ -42,11 +42,31 @@ SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "{keyword} envoie les journaux dans un fichier ({what})."
 HINT_FR = "Laissez l'application écrire sur stdout/stderr, de préférence en JSON ou GELF."
-TO_FILE = re.compile(r"(\d?>>?\s*(?!/dev/|&)\S+\.log\b|\d?>>?\s*/var/log/\S*|\|\s*tee\s+(?:-a\s+)?(?!/dev/)\S+)")
+REDIRECT = re.compile(r"\d?>>?\s*([^\s>]*)")   # a redirection and its target, linear (no backtracking)
+LOG_SUFFIX = re.compile(r"\S\.log\b")
+TEE = re.compile(r"\|\s*tee\s+(?:-a\s+)?(?!/dev/)\S+")
+
+
+def to_file(command: str) -> str | None:
+    """The first redirection to a log file (`> app.log`, `>> /var/log/x`, `| tee out`), or None."""
+    found: list[tuple[int, str]] = []
+    for match in REDIRECT.finditer(command):
+        target = match.group(1)
+        if target.startswith("/var/log/"):
+            found.append((match.start(), match.group(0)))
+            break
+        suffix = LOG_SUFFIX.search(target)
+        if suffix and not target.startswith(("/dev/", "&")):
+            found.append((match.start(), command[match.start():match.start(1) + suffix.end()]))
+            break
+    tee = TEE.search(command)
+    if tee:
+        found.append((tee.start(), tee.group(0)))
+    return min(found)[1] if found else None
 
 
 def check(obj: Dockerfile, ctx) -> Iterator[Finding]:
     for instruction in startup(obj):
-        match = TO_FILE.search(instruction.command)
-        if match:
-            yield finding(line=instruction.line, keyword=instruction.keyword, what=match.group(1).strip())
+        what = to_file(instruction.command)
+        if what:
+            yield finding(line=instruction.line, keyword=instruction.keyword, what=what.strip())

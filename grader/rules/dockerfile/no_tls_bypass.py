@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from grader.rules._text import find_then
 from grader.rules.dockerfile._parse import Dockerfile
 from grader.rules.model import Finding, finding
 
@@ -46,13 +47,14 @@ SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exig
 MESSAGE_FR = "Vérification TLS désactivée : {what}."
 HINT_FR = "Ajoutez l'AC racine de la PKI interne (update-ca-certificates) au lieu de couper la vérification."
 BYPASS = re.compile(r"(NODE_TLS_REJECT_UNAUTHORIZED\s*[= ]\s*['\"]?0|PYTHONHTTPSVERIFY\s*[= ]\s*['\"]?0|"
-                    r"GIT_SSL_NO_VERIFY|\bcurl\b[^|&;]*\s(?:-k|--insecure)\b|--no-check-certificate|"
-                    r"--trusted-host|strict-ssl\s+false|sslVerify\s+false)")
+                    r"GIT_SSL_NO_VERIFY|--no-check-certificate|--trusted-host|strict-ssl\s+false|sslVerify\s+false)")
+CURL, INSECURE = re.compile(r"\bcurl\b"), re.compile(r"\s(?:-k|--insecure)\b")   # `curl … -k`, in one command
 
 
 def check(obj: Dockerfile, ctx) -> Iterator[Finding]:
     for instruction in obj.instructions:
         if instruction.keyword in ("ENV", "ARG", "RUN", "CMD", "ENTRYPOINT"):
             match = BYPASS.search(instruction.args)
-            if match:
-                yield finding(line=instruction.line, what=match.group(1))
+            what = match.group(1) if match else find_then(instruction.args, CURL, INSECURE, stops="|&;\n")
+            if what:
+                yield finding(line=instruction.line, what=what)

@@ -30,6 +30,7 @@ Limites connues
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterator
 
@@ -44,12 +45,33 @@ SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/platform/compatibility"
 MESSAGE_FR = "{keyword} écrit dans l'image au démarrage ({what}) : impossible avec un système de fichiers en lecture seule."
 HINT_FR = "Faites ces modifications au build (RUN) ou écrivez dans un volume monté (/tmp en emptyDir)."
-_WRITES = re.compile(r"\bsed\s+(?:-\w+\s+)*-i|\b(touch|mkdir|cp|mv|chmod|chown|ln)\s+(?!.*(?:\s|^)/tmp)"
-                     r"|>>?\s*(?!/dev/|/tmp/|&)[\w./$]")
+_WRITES = re.compile(r"\bsed\s+(?:-\w+\s+)*-i|>>?\s*(?!/dev/|/tmp/|&)[\w./$]")
+_FILE_CMD = re.compile(r"\b(touch|mkdir|cp|mv|chmod|chown|ln)\s+")
+_TMP = re.compile(r"\s/tmp")
+
+
+def writes(command: str) -> str | None:
+    """First write at start: `sed -i`, a redirection, or a file command with no ` /tmp` after it on its line.
+
+    Linear: the positions of ` /tmp` are found once (a lookahead would rescan the line
+    after every command word).
+    """
+    found = []
+    match = _WRITES.search(command)
+    if match:
+        found.append((match.start(), match.group(0)))
+    tmps = [m.start() for m in _TMP.finditer(command)]
+    for cmd in _FILE_CMD.finditer(command):
+        after = bisect.bisect_left(tmps, cmd.end())
+        newline = command.find("\n", cmd.end())
+        if after == len(tmps) or (newline != -1 and tmps[after] > newline):
+            found.append((cmd.start(), cmd.group(0)))
+            break
+    return min(found)[1] if found else None
 
 
 def check(obj: Dockerfile, ctx) -> Iterator[Finding]:
     for instruction in startup(obj):
-        match = _WRITES.search(instruction.command)
-        if match:
-            yield finding(line=instruction.line, keyword=instruction.keyword, what=match.group(0).strip())
+        what = writes(instruction.command)
+        if what:
+            yield finding(line=instruction.line, keyword=instruction.keyword, what=what.strip())

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from grader.rules._text import find_then
 from grader.rules.gitlab_ci._ci import jobs, script_lines
 from grader.rules.model import Finding, finding
 
@@ -44,13 +45,31 @@ SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Le job {job} récupère du code hors des dépôts connus : {what}."
 HINT_FR = "Déclarez la dépendance dans le gestionnaire du projet (npm, Maven, pip) et passez par le Nexus de l'offre."
-UNKNOWN = re.compile(r"((?:curl|wget)\b[^|]*\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|pip3?\s+install\s+[^\n]*(?:git\+|https?://)|"
-                     r"npm\s+(?:install|i)\s+[^\n]*(?:https?://|git\+|github:))")
+FETCH, SHELL = re.compile(r"(?:curl|wget)\b"), re.compile(r"\s*(?:sudo\s+)?(?:ba|z)?sh\b")
+INSTALLS = ((re.compile(r"pip3?\s+install\s"), re.compile(r"git\+|https?://")),
+            (re.compile(r"npm\s+(?:install|i)\s"), re.compile(r"https?://|git\+|github:")))
+
+
+def unknown_source(line: str) -> str | None:
+    """`curl … | sh`, `pip install git+…`, `npm install https://…` (linear in the line's length)."""
+    parts = line.split("|")
+    offset = 0
+    for part, after in zip(parts, parts[1:]):
+        fetch = FETCH.search(part)
+        shell = SHELL.match(after)
+        if fetch and shell:
+            return line[offset + fetch.start():offset + len(part) + 1 + shell.end()]
+        offset += len(part) + 1
+    for first, then in INSTALLS:
+        found = find_then(line, first, then)
+        if found:
+            return found
+    return None
 
 
 def check(obj, ctx) -> Iterator[Finding]:
     for name, job in jobs(obj):
         for line in script_lines(job):
-            match = UNKNOWN.search(line)
-            if match:
-                yield finding(f"{name}/script", job=name, what=match.group(1)[:80])
+            what = unknown_source(line)
+            if what:
+                yield finding(f"{name}/script", job=name, what=what[:80])

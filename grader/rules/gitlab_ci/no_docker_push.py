@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from grader.rules._text import find_then
 from grader.rules.gitlab_ci._ci import jobs, script_lines
 from grader.rules.model import Finding, finding
 
@@ -41,12 +42,14 @@ SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/agreement/faq"
 MESSAGE_FR = "Le job {job} publie hors de la chaîne : {what}."
 HINT_FR = "Laissez la chaîne construire et pousser l'image (extends: .kaniko:simple-build-push) et les paquets (modèles npm/maven)."
-PUSH = re.compile(r"\b(docker\s+push|podman\s+push|buildah\s+push|skopeo\s+copy|curl\b.*\s(?:--upload-file|-T)\s)")
+PUSH = re.compile(r"\b(docker\s+push|podman\s+push|buildah\s+push|skopeo\s+copy)")
+CURL, UPLOAD = re.compile(r"\bcurl\b"), re.compile(r"\s(?:--upload-file|-T)\s")   # `curl … -T file`
 
 
 def check(obj, ctx) -> Iterator[Finding]:
     for name, job in jobs(obj):
         for line in script_lines(job):
             match = PUSH.search(line)
-            if match:
-                yield finding(f"{name}/script", job=name, what=match.group(1).strip())
+            what = match.group(1) if match else find_then(line, CURL, UPLOAD)
+            if what:
+                yield finding(f"{name}/script", job=name, what=what.strip())

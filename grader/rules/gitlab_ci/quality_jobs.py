@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from grader.rules._text import find_then
 from grader.rules.gitlab_ci._ci import extends, image_name, jobs, script_lines
 from grader.rules.model import Finding, finding
 
@@ -46,8 +47,9 @@ SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/services/sonarqube"
 MESSAGE_FR = "Aucun job {what} dans la CI."
 HINT_FR = "Ajoutez un job de tests et un job SonarQube (modèles du catalogue : sonar-ci.yml, java-mvn.yml, node-npm.yml)."
-TESTS = re.compile(r"\b(npm (run )?test|yarn test|mvn\b.*\b(test|verify)\b|gradle\w* test|pytest|go test|"
+TESTS = re.compile(r"\b(npm (run )?test|yarn test|gradle\w* test|pytest|go test|"
                    r"cargo test|phpunit|dotnet test|tox)\b")
+MVN, MVN_GOAL = re.compile(r"\bmvn\b"), re.compile(r"\b(?:test|verify)\b")   # `mvn … verify`, linear
 SONAR = re.compile(r"sonar", re.I)
 
 
@@ -56,7 +58,7 @@ def check(obj, ctx) -> Iterator[Finding]:
     for name, job in jobs(obj):
         lines = script_lines(job)
         if "test" in name.lower() or "test" in str(job.get("stage", "")).lower() \
-                or any(TESTS.search(line) for line in lines):
+                or any(TESTS.search(line) or find_then(line, MVN, MVN_GOAL) for line in lines):
             has_tests = True
         if any(SONAR.search(e) for e in extends(job)) or SONAR.search(image_name(job)) \
                 or any(re.search(r"sonar-scanner|sonar:sonar", line) for line in lines):

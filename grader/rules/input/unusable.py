@@ -32,7 +32,11 @@ data:
 
 Limites connues
     Un fichier de plus de 4 Mo est refusé sans être lu : un objet Kubernetes ne peut de toute façon
-    pas dépasser 1,5 Mo (limite d'etcd).
+    pas dépasser 1,5 Mo (limite d'etcd). Sont aussi refusés sans être ouverts : périphériques
+    (/dev/null, /dev/zero), tubes nommés et sockets. Un YAML dont les alias (« *nom ») ajoutent plus
+    de 10 000 éléments ou qui s'imbrique sur plus de 100 niveaux est refusé. Un dossier illisible,
+    trop profond (plus de 40 niveaux) ou au chemin trop long est signalé ; une vérification s'arrête,
+    en le signalant, après 5 000 fichiers, 64 Mo ou 50 000 objets.
 """
 from __future__ import annotations
 
