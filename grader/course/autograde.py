@@ -23,7 +23,7 @@ from typing import Callable
 
 import nbformat
 
-from grader.course import evidence, execute, fence as fencing, sanitize, scoring
+from grader.course import evidence, execute, fence as fencing, judge, sandbox as jails, sanitize, scoring
 from grader.config import settings
 from grader.course.layout import Course, venv_path
 from grader.errors import CpinError, InputError
@@ -40,6 +40,8 @@ class Options:
     from_evidence: bool = False
     admin: fencing.Admin | None = None   # a cluster to fence namespaces on; None: no cluster access
     context: str = "cpin-local"          # context name in the fenced kubeconfig (what the kit expects)
+    capabilities: frozenset[str] = frozenset()   # the cluster's (grader.cluster.base), for the checks
+    unsafe: bool = False                 # run kernels unconfined (no bubblewrap): trusted copies only
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Job:
     notebooks: tuple[NotebookPaths, ...]
     fingerprint: str
     options: Options
+    slot: int = 0                    # the submission's number in the batch: its sandbox uid
 
 
 @dataclass
@@ -73,6 +76,8 @@ class NotebookContext:
     scores: list[scoring.CellScore] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reports: dict[str, list[dict]] = field(default_factory=dict)   # exercise id → check results used
+    learner: str = ""
+    verdicts: dict[str, judge.Verdict] = field(default_factory=dict)  # grade id → the grader's own result
 
 
 @dataclass
@@ -110,12 +115,41 @@ def step_sanitize(ctx: NotebookContext) -> None:
     ctx.notes.extend(result.notes)
 
 
+def judges_for(ctx: NotebookContext) -> dict:
+    """Test cells that call `grade("id")`: computed by the grader (live) or left to the evidence, never
+    by the kernel."""
+    out = {}
+    for index, cell in enumerate(ctx.nb.cells):
+        gid = sanitize.nbgrader_meta(cell).get("grade_id")
+        if gid not in ctx.ref.source or not sanitize.is_test(cell) or gid in ctx.verdicts:
+            continue
+        exercise = ctx.ref.exercise(gid)
+        if exercise is None:
+            continue
+        ctx.verdicts[gid] = judge.Verdict(exercise, 0.0, (), "non atteinte")
+        out[index] = _judging(ctx, gid, exercise)
+    return out
+
+
+def _judging(ctx: NotebookContext, gid: str, exercise: str):
+    def run() -> list:
+        if ctx.options.from_evidence:
+            return []
+        verdict = judge.judge(exercise, learner=ctx.learner, workdir=ctx.sandbox.workdir, admin=ctx.options.admin,
+                              capabilities=ctx.options.capabilities)
+        ctx.verdicts[gid] = verdict
+        max_score = float(sanitize.nbgrader_meta(ctx.ref.release[gid]).get("points", 0) or 0)
+        return judge.outputs(round(verdict.share * max_score, 4))
+    return run
+
+
 def step_execute(ctx: NotebookContext) -> None:
     if ctx.nb is None:
         return
     ctx.execution = execute.run(ctx.nb, ctx.sandbox, cell_timeout=ctx.options.cell_timeout,
                                 budget=ctx.options.budget,
-                                kernel_name=(ctx.ref.kernelspec or {}).get("name") or "python3")
+                                kernel_name=(ctx.ref.kernelspec or {}).get("name") or "python3",
+                                judges=judges_for(ctx))
     if ctx.execution.timed_out:
         ctx.notes.append(f"{ctx.name}.ipynb : temps maximal ({ctx.options.budget:.0f} s) dépassé")
     if ctx.execution.died:
@@ -123,11 +157,15 @@ def step_execute(ctx: NotebookContext) -> None:
 
 
 def step_score(ctx: NotebookContext) -> None:
+    """nbgrader's rule for the cells the kernel ran; the grader's verdict for the judged ones."""
     if ctx.nb is None:
         ctx.scores = scoring.cell_scores(nbformat.v4.new_notebook(), ctx.ref, completed=set(), failed=set())
         return
-    ctx.scores = scoring.cell_scores(ctx.nb, ctx.ref, completed=ctx.execution.completed,
-                                     failed=ctx.execution.failed, interrupted=ctx.execution.interrupted)
+    scores = scoring.cell_scores(ctx.nb, ctx.ref, completed=ctx.execution.completed,
+                                 failed=ctx.execution.failed, interrupted=ctx.execution.interrupted)
+    ctx.scores = [scoring.CellScore(c.grade_id, round(ctx.verdicts[c.grade_id].share * c.max_score, 4), c.max_score,
+                                    ctx.verdicts[c.grade_id].note)
+                  if c.grade_id in ctx.verdicts and not ctx.options.from_evidence else c for c in scores]
 
 
 def step_evidence(ctx: NotebookContext) -> None:
@@ -174,9 +212,9 @@ def _show_evidence_scores(nb, cells: dict[str, scoring.CellScore]) -> None:
 
 
 def step_reports(ctx: NotebookContext) -> None:
-    """Live grading: the check results `grade()` logged in the submission's own data dir."""
+    """Live grading: the check results of the grader's own verdicts (never the kernel's attempt log)."""
     if not ctx.options.from_evidence:
-        ctx.reports = evidence.reports(Path(ctx.sandbox.env["CPIN_DATA"]))
+        ctx.reports = {v.exercise: list(v.results) for v in ctx.verdicts.values() if v.results}
 
 
 def step_explain(ctx: NotebookContext) -> None:
@@ -237,35 +275,37 @@ def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
 
 
 def grade_submission(job: Job) -> Outcome:
-    """Grade one submission in its own directory, environment and namespaces."""
+    """Grade one submission in its own sandbox, environment and namespaces."""
     start = time.monotonic()
     outcome = Outcome(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
                       mode="evidence" if job.options.from_evidence else "live")
-    work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{job.student}-"))
+    work = Path(tempfile.mkdtemp(prefix="cpin-grade-")).resolve()
     fence = None
     try:
-        shutil.copytree(job.submission, work / "copie", dirs_exist_ok=True,
+        jail = jails.Jail(root=work, uid=jails.UID_BASE + job.slot, unsafe=job.options.unsafe,
+                          readonly=jails.readonly_paths(*_kit_paths(job.assignment)))
+        shutil.copytree(job.submission, jail.home, symlinks=True, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-        data_dir = work / "donnees"
-        data_dir.mkdir()
+        jail.prepare()
         learner = learner_id(job.student)
         # HOME is the sandbox, so the pinned tools' cache is passed explicitly.
-        env = {"CPIN_LEARNER": learner, "CPIN_DATA": str(data_dir), "CPIN_CACHE": str(settings().cache_dir),
-               "PATH": venv_path()}
+        env = {"CPIN_LEARNER": learner, "CPIN_DATA": jail.inside(jail.data), "CPIN_CACHE": str(settings().cache_dir),
+               "CPIN_EXERCISES": str(settings().exercises_dir), "PATH": venv_path()}
         if job.options.admin is not None and not job.options.from_evidence:
             namespaces = namespaces_for(learner, job.assignment)
-            kubeconfig = data_dir / "local" / "kubeconfig"
+            kubeconfig = jail.data / "local" / "kubeconfig"
             fence = fencing.open_fence(job.options.admin, learner, namespaces, kubeconfig,
                                        context=job.options.context, assignment=job.assignment)
+            jail.prepare()                       # the kubeconfig belongs to the sandbox's uid
             outcome.namespaces = list(namespaces)
-            env.update({"KUBECONFIG": str(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
-        sandbox = execute.Sandbox(workdir=work / "copie", env=env)
+            env.update({"KUBECONFIG": jail.inside(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
+        sandbox = execute.Sandbox(jail=jail, env=env)
         for paths in job.notebooks:
             submitted = job.submission / f"{paths.name}.ipynb"
             ref = sanitize.reference(nbformat.read(paths.source, as_version=4),
                                      nbformat.read(paths.release, as_version=4))
             ctx = NotebookContext(name=paths.name, ref=ref, sandbox=sandbox, options=job.options, submission=job.submission,
-                                  submitted_text=submitted.read_text(errors="replace") if submitted.is_file() else None)
+                                  submitted_text=_read_capped(submitted), learner=learner)
             for step in STEPS:
                 step(ctx)
             outcome.rows += [r.to_dict() for r in scoring.check_rows(job.student, job.assignment, ref,
@@ -291,6 +331,29 @@ def grade_submission(job: Job) -> Outcome:
     outcome.max_score = round(sum(c["max_score"] for cells in outcome.scores.values() for c in cells), 4)
     outcome.seconds = round(time.monotonic() - start, 3)
     return outcome
+
+
+NOTEBOOK_MAX = 20 * 1024 ** 2       # a larger submitted notebook is not read (scored zero, with a note)
+
+
+def _read_capped(path: Path) -> str | None:
+    if not path.is_file() or path.is_symlink():
+        return None
+    if path.stat().st_size > NOTEBOOK_MAX:
+        return "{}"
+    return path.read_text(errors="replace")
+
+
+def _kit_paths(assignment: str) -> tuple[Path, ...]:
+    """What a kernel reads of the kit besides its code: the pinned tools and this module's exercises
+    (without their `solution/` folders, which are not bound)."""
+    out = [settings().tools_dir]
+    module = settings().exercises_dir / assignment
+    if module.is_dir():
+        for exercise in sorted(module.iterdir()):
+            if exercise.is_dir():
+                out += [p for p in sorted(exercise.iterdir()) if p.name != "solution"]
+    return tuple(out)
 
 
 def _unchanged_answers(nb) -> list[str]:
@@ -370,7 +433,7 @@ def plan(course: Course, assignment: str, students: list[str] | None, options: O
             skipped.append(Outcome(assignment, student, "skipped", score=record.get("score", 0.0),
                                    max_score=record.get("max_score", 0.0), fingerprint=fp, mode=mode))
             continue
-        jobs.append(Job(assignment, student, submission, notebooks, fp, options))
+        jobs.append(Job(assignment, student, submission, notebooks, fp, options, slot=len(jobs)))
     return jobs, skipped
 
 
@@ -389,6 +452,7 @@ def pool_context():
 def grade(course: Course, assignment: str, *, students: list[str] | None = None, options: Options = Options(),
           progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
     """Grade every (or the named) submission(s) of `assignment`; returns one outcome per submission."""
+    jails.require(options.unsafe)
     jobs, outcomes = plan(course, assignment, students, options)
     total = len(jobs) + len(outcomes)
     done = len(outcomes)

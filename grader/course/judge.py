@@ -1,0 +1,100 @@
+"""Scores computed where the learner cannot reach: the kit's checks, run by the grader itself.
+
+A test cell that calls `grade("id")` is never sent to the learner's kernel. When the run reaches it,
+the kernel waits and the grader's own process runs the exercise's checks (`grader.api.run`, the same
+checks as the learner's `check()`), on:
+- a snapshot of the submission's files at that moment, regular files only: a symlink (to the
+  gradebook, a key, another submission) is dropped, never followed; sizes are capped;
+- the submission's namespaces, through the grader's own client (the learner's kubeconfig, which the
+  kernel could rewrite to point anywhere, is not used).
+The verdict is what goes into the gradebook. Whatever the kernel prints, returns, patches in
+`sys.modules` or writes in its attempt log counts for nothing.
+"""
+from __future__ import annotations
+
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+FILE_MAX = 5 * 1024 ** 2          # a larger learner file is not looked at
+TOTAL_MAX = 50 * 1024 ** 2        # nor anything past this many bytes of files
+FILES_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exercise: str
+    share: float                  # earned / possible, in [0, 1]
+    results: tuple[dict, ...]     # Result dicts, as the learner's check() would show them
+    note: str = ""                # French, for the trainer
+
+
+def snapshot(workdir: Path, target: Path) -> Path:
+    """Copy the regular files of `workdir` into `target` (which the learner cannot reach); the copy."""
+    total = count = 0
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(workdir.rglob("*")):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        rel = path.relative_to(workdir)
+        if any(part.startswith(".") for part in rel.parts) or not stat.S_ISREG(info.st_mode):
+            continue                   # hidden folders (.ipython, .cache), symlinks, devices, fifos
+        if info.st_size > FILE_MAX or total + info.st_size > TOTAL_MAX or count >= FILES_MAX:
+            continue
+        if any(parent.is_symlink() for parent in path.parents if workdir in parent.parents):
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "rb") as src, open(target / rel, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except OSError:
+            continue
+        total += info.st_size
+        count += 1
+    return target
+
+
+def judge(exercise_id: str, *, learner: str, workdir: Path, admin=None,
+          capabilities: frozenset[str] = frozenset()) -> Verdict:
+    """Run `exercise_id`'s checks for this submission in this (trusted) process."""
+    from grader import api, exercises
+    from grader.checks import registry as checks
+    from grader.errors import CpinError
+
+    try:
+        exercise = exercises.get(exercise_id)
+    except CpinError as error:
+        return Verdict(exercise_id, 0.0, (), error.message_fr)
+    live = any(c.type not in checks.OFFLINE for c in exercise.checks)
+    if live and admin is None:
+        return Verdict(exercise_id, 0.0, (), "exercice vérifié dans le cluster, noté sans cluster : zéro")
+    api_client = None
+    try:
+        kube = None
+        if live:
+            from grader.checks._kube import Kube
+            from grader.cluster import kubeconfig as kc
+            api_client = kc.api_client(admin.kubeconfig, admin.context)
+            kube = Kube(api_client)
+        with tempfile.TemporaryDirectory(prefix="cpin-judge-") as tmp:
+            view = snapshot(workdir, Path(tmp) / "copie")
+            report, _evidence = api.run(exercise, learner=learner, work_dir=view, kube=kube,
+                                        capabilities={c: True for c in capabilities})
+    except CpinError as error:
+        return Verdict(exercise_id, 0.0, (), error.message_fr)
+    finally:
+        if api_client is not None:
+            api_client.close()
+    share = api.scaled(report, exercise.points) / exercise.points if exercise.points else 0.0
+    return Verdict(exercise_id, round(min(max(share, 0.0), 1.0), 6), tuple(r.to_dict() for r in report.results))
+
+
+def outputs(score: float) -> list:
+    """The judged cell's outputs: the score as nbgrader reads it (the checklist is added by `step_explain`)."""
+    from nbformat.v4 import new_output
+
+    return [new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=None)]
