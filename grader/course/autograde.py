@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -279,7 +278,7 @@ def grade_submission(job: Job) -> Outcome:
     start = time.monotonic()
     outcome = Outcome(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
                       mode="evidence" if job.options.from_evidence else "live")
-    work = Path(tempfile.mkdtemp(prefix="cpin-grade-")).resolve()
+    work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{os.getpid()}-")).resolve()
     fence = None
     try:
         jail = jails.Jail(root=work, uid=jails.UID_BASE + job.slot, unsafe=job.options.unsafe,
@@ -449,6 +448,55 @@ def pool_context():
     return multiprocessing.get_context("fork")
 
 
+def work_dirs(pid: int) -> list[Path]:
+    """The folders a grading process made (named after its pid), to delete if it was killed."""
+    return sorted(Path(tempfile.gettempdir()).glob(f"cpin-grade-{pid}-*"))
+
+
+def lost(job: Job, reason: str) -> Outcome:
+    return Outcome(job.assignment, job.student, "error", notes=[reason], fingerprint=job.fingerprint,
+                   mode="evidence" if job.options.from_evidence else "live")
+
+
+def run_jobs(jobs: list[Job], workers: int):
+    """(job, outcome) for each job as it ends, each graded in its own process; a death is one error."""
+    from grader.course import workers as processes
+
+    pool_context()                      # import the heavy modules once, before forking
+    pids: dict[int, int] = {}
+
+    def started(job: Job, pid: int) -> None:
+        pids[id(job)] = pid
+
+    try:
+        for job, outcome in processes.run(jobs, grade_submission, workers=workers, lost=lost, started=started):
+            for folder in work_dirs(pids.pop(id(job), -1)):
+                shutil.rmtree(folder, ignore_errors=True)
+            yield job, outcome
+    finally:
+        for pid in pids.values():
+            for folder in work_dirs(pid):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def safe_persist(course: Course, outcome: Outcome) -> Outcome:
+    """`persist`, or the submission turned into an error (French line) with nothing half-saved."""
+    try:
+        persist(course, outcome)
+        return outcome
+    except Exception as error:  # noqa: BLE001 - a locked/damaged gradebook or a full disk: this copy only
+        target = course.step("autograded") / outcome.student / outcome.assignment
+        shutil.rmtree(target, ignore_errors=True)
+        record_path(course, outcome.assignment, outcome.student).unlink(missing_ok=True)
+        what = ("disque plein" if isinstance(error, OSError) and error.errno == 28 else
+                "carnet de notes verrouillé ou endommagé" if "sqlite" in type(error).__module__ + str(error).lower()
+                or "database" in str(error).lower() else f"{type(error).__name__}")
+        outcome.status = "error"
+        outcome.notes.append(f"note calculée ({outcome.score:g}/{outcome.max_score:g}) mais non enregistrée : "
+                             f"{what}. Corrigez puis relancez la même commande (elle reprend cette copie).")
+        return outcome
+
+
 def grade(course: Course, assignment: str, *, students: list[str] | None = None, options: Options = Options(),
           progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
     """Grade every (or the named) submission(s) of `assignment`; returns one outcome per submission."""
@@ -461,27 +509,26 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
             progress(outcomes.index(outcome) + 1, total, outcome)
     if not jobs:
         return outcomes
-    if options.admin is not None and not options.from_evidence:
+    fenced = options.admin is not None and not options.from_evidence
+    if fenced:
         fencing.sweep(options.admin, assignment)
-    pool = ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=pool_context())
     try:
-        futures = {pool.submit(grade_submission, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as error:  # noqa: BLE001 - a worker that died is one error, not a crash
-                outcome = Outcome(job.assignment, job.student, "error", notes=[f"le processus de notation "
-                                                                               f"s'est arrêté : {error}"])
+        for _job, outcome in run_jobs(jobs, options.workers):
             if outcome.status != "error":
-                persist(course, outcome)
+                outcome = safe_persist(course, outcome)
             outcomes.append(outcome)
             done += 1
             if progress:
                 progress(done, total, outcome)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    except KeyboardInterrupt:
+        raise CpinError(f"Notation interrompue : {done}/{total} copie(s) traitée(s) et enregistrée(s), "
+                        "espaces de noms et dossiers temporaires nettoyés.",
+                        hint_fr="Relancez la même commande : les copies déjà notées sont sautées.") from None
+    finally:
+        if fenced:
+            try:
+                fencing.sweep(options.admin, assignment)
+            except Exception:  # noqa: BLE001 - the next run sweeps again
+                pass
     order = {s: i for i, s in enumerate(students or course.students(assignment))}
     return sorted(outcomes, key=lambda o: order.get(o.student, 0))

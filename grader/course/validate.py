@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,8 +49,8 @@ def validate(course: Course, assignments: list[str], options: autograde.Options)
     try:
         pairs = [(a, v) for a in assignments for v in ("solution", "depart")]
         jobs = [_job(course, a, v, folder / a, options, slot) for slot, (a, v) in enumerate(pairs)]
-        with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=autograde.pool_context()) as pool:
-            outcomes = list(pool.map(autograde.grade_submission, jobs))
+        done = {id(job): outcome for job, outcome in autograde.run_jobs(jobs, options.workers)}
+        outcomes = [done[id(job)] for job in jobs]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     verdicts = []
