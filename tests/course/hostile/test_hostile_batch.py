@@ -2,6 +2,7 @@
 the course and the signing key are untouched, and the batch finishes clean (tests/course/hostile)."""
 from __future__ import annotations
 
+import ast
 import glob
 import tempfile
 
@@ -86,7 +87,11 @@ def test_the_spy_reads_and_writes_nothing_of_the_trainer(batch):
     course, *_ = batch
     loot = _outputs(course, "espion", "butin")
     assert "('REFUS'" in loot
-    for what in ("('LU'", "('LISTE'", "('ECRIT'", "('SQL'", "PRIVATE KEY", "BEGIN SOLUTION", "SQLite format",
+    listed = ast.literal_eval(loot.strip())
+    # only the parents of the kit's read-only mounts are listable: they hold the way to the kit, nothing else
+    assert {entry[1] for entry in listed if entry[0] == "LISTE"} <= {"/root", "/work"}
+    assert all(set(entry[2]) <= {".pyenv", ".cache", "wt-hostile", "main"} for entry in listed if entry[0] == "LISTE")
+    for what in ("('LU'", "('ECRIT'", "('SQL'", "PRIVATE KEY", "BEGIN SOLUTION", "SQLite format",
                  "CPIN_COURSE", "KUBECONFIG"):
         assert what not in loot, what
 
@@ -94,7 +99,7 @@ def test_the_spy_reads_and_writes_nothing_of_the_trainer(batch):
 def test_the_forger_s_test_cell_shows_the_grader_s_score(batch):
     course, *_ = batch
     nb = nbformat.read(course.step("autograded") / "faussaire" / T2 / f"{T2}.ipynb", as_version=4)
-    test_cell = next(c for c in nb.cells if c.cell_type == "code" and "grader.grade" in c.source)
+    test_cell = next(c for c in nb.cells if c.cell_type == "code" and 'grader.grade("t2-image")' in c.source)
     assert [o.data["text/plain"] for o in test_cell.outputs if o.output_type == "execute_result"] == ["0.0"]
 
 
