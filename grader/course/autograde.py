@@ -8,6 +8,7 @@ notebooks, the gradebook and a grading record (which makes the run resumable); a
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -487,6 +488,8 @@ def safe_persist(course: Course, outcome: Outcome) -> Outcome:
     except Exception as error:  # noqa: BLE001 - a locked/damaged gradebook or a full disk: this copy only
         target = course.step("autograded") / outcome.student / outcome.assignment
         shutil.rmtree(target, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()            # the student's folder, if this was all it held
         record_path(course, outcome.assignment, outcome.student).unlink(missing_ok=True)
         what = ("disque plein" if isinstance(error, OSError) and error.errno == 28 else
                 "carnet de notes verrouillé ou endommagé" if "sqlite" in type(error).__module__ + str(error).lower()

@@ -9,6 +9,7 @@ then SIGKILL after a grace period, and is raised again once they are gone.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from multiprocessing.connection import wait
 from typing import Callable, Iterator, TypeVar
@@ -31,6 +32,8 @@ def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
 def _child(work, job, conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stop)              # the parent's stop: run the cleanups, then exit
+    quiet = os.open(os.devnull, os.O_WRONLY)           # what goes wrong is in the result; a stopped
+    os.dup2(quiet, 2)                                  # kernel start would only print tracebacks
     try:
         result = work(job)
         conn.send(result)
