@@ -77,6 +77,7 @@ class NotebookContext:
     notes: list[str] = field(default_factory=list)
     reports: dict[str, list[dict]] = field(default_factory=dict)   # exercise id → check results used
     learner: str = ""
+    student: str = ""
     verdicts: dict[str, judge.Verdict] = field(default_factory=dict)  # grade id → the grader's own result
 
 
@@ -176,7 +177,7 @@ def step_evidence(ctx: NotebookContext) -> None:
     if log is None:
         ctx.notes.append(f"pas de journal {evidence.SHIPPED_LOG} dans la copie : exercices notés zéro")
     try:
-        best = evidence.best_attempts(log) if log else {}
+        best = evidence.best_attempts(log, student=ctx.student, learner=ctx.learner) if log else {}
     except CpinError as error:
         ctx.notes.append(error.message_fr)
         best = {}
@@ -305,7 +306,8 @@ def grade_submission(job: Job) -> Outcome:
             ref = sanitize.reference(nbformat.read(paths.source, as_version=4),
                                      nbformat.read(paths.release, as_version=4))
             ctx = NotebookContext(name=paths.name, ref=ref, sandbox=sandbox, options=job.options, submission=job.submission,
-                                  submitted_text=_read_capped(submitted), learner=learner)
+                                  submitted_text=_read_capped(submitted), learner=learner,
+                                  student=job.student)
             for step in STEPS:
                 step(ctx)
             outcome.rows += [r.to_dict() for r in scoring.check_rows(job.student, job.assignment, ref,
@@ -401,7 +403,8 @@ def persist(course: Course, outcome: Outcome) -> None:
         (target / f"{name}.ipynb").write_text(text)
     scores = {name: [scoring.CellScore(**c) for c in cells] for name, cells in outcome.scores.items()}
     gradebook.save(course, outcome.assignment, outcome.student, scores,
-                   {k: set(v) for k, v in outcome.unchanged.items()}, gradebook.read_timestamp(submission))
+                   {k: set(v) for k, v in outcome.unchanged.items()}, gradebook.read_timestamp(submission),
+                   self_reported=outcome.mode == "evidence")
     path = record_path(course, outcome.assignment, outcome.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: v for k, v in asdict(outcome).items() if k != "notebooks"}
