@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import glob
+import json
 import tempfile
 
 import nbformat
@@ -18,7 +19,7 @@ from grader.course import autograde, layout
 pytestmark = pytest.mark.slow
 
 EXPECTED = {"honnete-a": 2, "honnete-b": 2, "faussaire": 0, "espion": 2, "saboteur": 2, "vorace": 2,
-            "bavard": 2, "lien": 0, "commentaire": 0, "tueur": 0}
+            "bavard": 2, "lien": 0, "commentaire": 0, "tueur": 0, "cellules-abimees": 2}
 
 
 def _notebook(course, *cells: str, answer_text: str | None = None):
@@ -50,6 +51,11 @@ def batch(hostile_course, tmp_path_factory):
     submit(course, "lien", _notebook(course, nbs.LINKER.format(target=str(outside))), assignment=T2)
     submit(course, "commentaire", _notebook(course, answer_text=nbs.COMMENT_ONLY), assignment=T2)
     submit(course, "tueur", _notebook(course, nbs.KILLER, answer_text=good), assignment=T2)
+    damaged = json.loads(nbformat.writes(_notebook(course, answer_text=good)))
+    damaged["cells"][1:1] = ["pas une cellule", {"cell_type": "code", "source": 42, "metadata": {"tags": 7}},
+                             {"cell_type": "bizarre", "source": ["x"]}, {"cell_type": "markdown", "attachments": 5,
+                                                                         "source": "note", "metadata": {}}]
+    submit(course, "cellules-abimees", text=json.dumps(damaged), assignment=T2)
     before = {"key": digest(key), "source": digest(source), "neighbour": digest(neighbour),
               "outside": digest(outside), "key_mode": key.stat().st_mode & 0o777}
     outcomes = autograde.grade(course, T2, options=autograde.Options(workers=2, cell_timeout=30, budget=90))
