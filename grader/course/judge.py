@@ -12,7 +12,7 @@ The verdict is what goes into the gradebook. Whatever the kernel prints, returns
 """
 from __future__ import annotations
 
-import shutil
+import os
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from pathlib import Path
 FILE_MAX = 5 * 1024 ** 2          # a larger learner file is not looked at
 TOTAL_MAX = 50 * 1024 ** 2        # nor anything past this many bytes of files
 FILES_MAX = 5000
+DEPTH_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -32,30 +33,48 @@ class Verdict:
 
 
 def snapshot(workdir: Path, target: Path) -> Path:
-    """Copy the regular files of `workdir` into `target` (which the learner cannot reach); the copy."""
-    total = count = 0
+    """Copy the regular files of `workdir` into `target` (which the learner cannot reach); the copy.
+
+    The sandbox may still be changing its files meanwhile, so each folder and file is opened relative to
+    its parent's descriptor with O_NOFOLLOW and checked with fstat: a file swapped for a symlink or a fifo
+    at the last moment is skipped, never followed. Hidden entries (.ipython, .cache) are skipped."""
     target.mkdir(parents=True, exist_ok=True)
-    for path in sorted(workdir.rglob("*")):
-        try:
-            info = path.lstat()
-        except OSError:
-            continue
-        rel = path.relative_to(workdir)
-        if any(part.startswith(".") for part in rel.parts) or not stat.S_ISREG(info.st_mode):
-            continue                   # hidden folders (.ipython, .cache), symlinks, devices, fifos
-        if info.st_size > FILE_MAX or total + info.st_size > TOTAL_MAX or count >= FILES_MAX:
-            continue
-        if any(parent.is_symlink() for parent in path.parents if workdir in parent.parents):
-            continue
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "rb") as src, open(target / rel, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-        except OSError:
-            continue
-        total += info.st_size
-        count += 1
+    budget = {"bytes": TOTAL_MAX, "files": FILES_MAX}
+    top = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        _copy(top, target, budget, depth=0)
+    finally:
+        os.close(top)
     return target
+
+
+def _copy(dir_fd: int, target: Path, budget: dict, depth: int) -> None:
+    if depth > DEPTH_MAX:
+        return
+    for entry in sorted(os.scandir(dir_fd), key=lambda e: e.name):
+        if entry.name.startswith(".") or budget["files"] <= 0:
+            continue
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            fd = os.open(entry.name, flags | (os.O_DIRECTORY if entry.is_dir(follow_symlinks=False) else 0),
+                         dir_fd=dir_fd)
+        except OSError:
+            continue                       # a symlink (ELOOP), gone, or not readable
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                (target / entry.name).mkdir(exist_ok=True)
+                _copy(fd, target / entry.name, budget, depth + 1)
+            elif stat.S_ISREG(info.st_mode) and info.st_size <= min(FILE_MAX, budget["bytes"]):
+                data = os.read(fd, FILE_MAX + 1) if info.st_size else b""
+                while info.st_size and len(data) <= FILE_MAX and (chunk := os.read(fd, FILE_MAX + 1 - len(data))):
+                    data += chunk
+                if len(data) <= FILE_MAX:
+                    (target / entry.name).write_bytes(data)
+                    budget["bytes"] -= len(data)
+                    budget["files"] -= 1
+        finally:
+            os.close(fd)
 
 
 def judge(exercise_id: str, *, learner: str, workdir: Path, admin=None,
