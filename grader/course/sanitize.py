@@ -108,7 +108,10 @@ def _cell(raw) -> NotebookNode | None:
     metadata = raw.get("metadata")
     if isinstance(metadata, dict):
         for candidate in (metadata, {"nbgrader": metadata.get("nbgrader")} if "nbgrader" in metadata else {}):
-            trial = make(cell.source, metadata=copy.deepcopy(candidate))
+            try:                                 # nbformat validates the cell as it builds it
+                trial = make(cell.source, metadata=copy.deepcopy(candidate))
+            except Exception:  # noqa: BLE001 - invalid metadata: try the next, smaller candidate
+                continue
             if _valid(nbformat.v4.new_notebook(cells=[trial])):
                 cell.metadata = trial.metadata
                 break
