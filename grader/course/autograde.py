@@ -344,19 +344,17 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
     fenced = options.admin is not None and not options.from_evidence
     if fenced:
         fencing.sweep(options.admin, assignment)
+    running = run_jobs(jobs, options.workers)
     try:
-        for _job, outcome in run_jobs(jobs, options.workers):
+        for _job, outcome in running:
             if outcome.status != "error":
                 outcome = safe_persist(course, outcome)
             outcomes.append(outcome)
             done += 1
             if progress:
                 progress(done, total, outcome)
-    except KeyboardInterrupt:
-        raise CpinError(f"Notation interrompue : {done}/{total} copie(s) traitée(s) et enregistrée(s), "
-                        "espaces de noms et dossiers temporaires nettoyés.",
-                        hint_fr="Relancez la même commande : les copies déjà notées sont sautées.") from None
-    finally:
+    finally:                 # Ctrl-C included: stop the children, delete their folders and namespaces
+        running.close()
         if fenced:
             try:
                 fencing.sweep(options.admin, assignment)
