@@ -3,10 +3,11 @@
 Same run, same machine, same 20 submissions (a mix of complete, partial and blank copies of the test
 assignment, or of `--notebooks DIR`), each side on its own copy of the freshly generated course:
 - baseline: `nbgrader autograde ASSIGNMENT --force` (one process, one student after the other);
-- cpin: `grader.course.autograde.grade(..., workers=N, force=True)` (process pool, each submission
-  in its own directory, environment and kernel; scores written to the same kind of gradebook).
+- cpin: `grader.course.autograde.grade(..., workers=N, force=True)` (one forked process per
+  submission, each kernel in its own bubblewrap sandbox; scores written to the same kind of gradebook).
 Also times the cpin pipeline with one worker, to separate the gain of parallelism from the leaner
-pipeline (no per-notebook database round trips). Prints the wall times, the ratio (goal ≥ 1.8× with 2 workers) and checks that both gradebooks hold
+pipeline (no per-notebook database round trips), and with one worker without the sandbox (`unsafe`),
+to report the sandbox's overhead per submission. Prints the wall times, the ratio (goal ≥ 1.8× with 2 workers) and checks that both gradebooks hold
 the same totals. Usage: `python benchmarks/bench_grading.py [-n 20] [--workers 2] [--repeat 1]`.
 """
 from __future__ import annotations
@@ -78,10 +79,11 @@ def main() -> int:
         generate.generate(course, args.notebooks, [args.assignment])
         fabricate(course, args.assignment, args.n)
 
-        best_nb, best_cpin, best_one = float("inf"), float("inf"), float("inf")
+        best_nb, best_cpin, best_one, best_bare = (float("inf"),) * 4
         for run in range(args.repeat):
             side_nb, side_cpin, side_one = base / f"nbgrader-{run}", base / f"cpin-{run}", base / f"one-{run}"
-            for side in (side_nb, side_cpin, side_one):
+            side_bare = base / f"bare-{run}"
+            for side in (side_nb, side_cpin, side_one, side_bare):
                 shutil.copytree(template, side)
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "nbgrader", "autograde", args.assignment, "--force"],
@@ -96,6 +98,10 @@ def main() -> int:
             start = time.perf_counter()
             autograde.grade(layout.load(side_one), args.assignment, options=autograde.Options(workers=1, force=True))
             best_one = min(best_one, time.perf_counter() - start)
+            start = time.perf_counter()
+            autograde.grade(layout.load(side_bare), args.assignment,
+                            options=autograde.Options(workers=1, force=True, unsafe=True))
+            best_bare = min(best_bare, time.perf_counter() - start)
             errors = [o for o in outcomes if o.status != "ok"]
             same = totals(layout.load(side_nb), args.assignment) == totals(course_cpin, args.assignment)
             print(f"run {run + 1}: nbgrader {best_nb:.1f} s, cpin {best_cpin:.1f} s, "
@@ -104,7 +110,10 @@ def main() -> int:
         print(f"sequential nbgrader autograde : {best_nb:6.1f} s ({best_nb / args.n:.2f} s/submission)")
         print(f"cpin course grade --workers {args.workers} : {best_cpin:6.1f} s ({best_cpin / args.n:.2f} s/submission)")
         print(f"cpin course grade --workers 1 : {best_one:6.1f} s (same pipeline, no parallelism)")
+        print(f"cpin, --workers 1, no sandbox : {best_bare:6.1f} s (--unsafe)")
         print(f"speed-up: {best_nb / best_cpin:.2f}x (goal >= 1.8x); from parallelism alone: {best_one / best_cpin:.2f}x")
+        print(f"sandbox overhead: {(best_one - best_bare) / args.n:+.2f} s/submission "
+              f"({100 * (best_one / best_bare - 1):+.0f} % of the sandboxed --workers 1 run)")
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0

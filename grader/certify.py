@@ -119,6 +119,7 @@ def load_or_create_key():
     folder = keys_dir()
     private = folder / PRIVATE_KEY
     if private.is_file():
+        keep_private(private)
         return serialization.load_pem_private_key(private.read_bytes(), password=None)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
@@ -130,6 +131,25 @@ def load_or_create_key():
         handle.write(pem)
     (folder / PUBLIC_KEY).write_bytes(public_pem(key.public_key()))
     return key
+
+
+def keep_private(private: Path) -> None:
+    """The signing key and its folder readable by their owner only (0600, 0700), whatever was done to them."""
+    import sys
+
+    for path, mode in ((private.parent, 0o700), (private, 0o600)):
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+            print(f"⚠ Droits de {path} trop ouverts : ramenés à {oct(mode)[2:]} (lecture par vous seul). "
+                  "Si d'autres comptes ont pu la lire, changez de clé.", file=sys.stderr)
+
+
+def fingerprint(public_key) -> str:
+    """What `cpin certify verify` shows of the key it used: SHA-256 of the raw public key, grouped."""
+    from cryptography.hazmat.primitives import serialization
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    return ":".join(digest[i:i + 4] for i in range(0, len(digest), 4))
 
 
 def public_pem(public_key) -> bytes:

@@ -63,11 +63,32 @@ def lint(ctx: CheckContext, params: dict) -> Outcome:
     missing = [str(f.relative_to(ctx.work_dir)) for f in files if not f.exists()]
     if missing:
         return Outcome.fail(f"fichier(s) introuvable(s) : {', '.join(missing)}", final=True)
+    hollow = [str(f.relative_to(ctx.work_dir)) for f in files if not declares_something(f)]
+    if hollow:   # rules pass vacuously on nothing: an answer with no object earns none of them
+        return Outcome.fail(f"aucun objet dans : {', '.join(hollow)} (fichier vide ou seulement des commentaires)",
+                            final=True)
     problems = engine.lint_paths([str(f) for f in files], env_type=params.get("envType", "dev"))
     unusable = [p for p in problems if p.rule == "input-unusable"]
     if unusable:
         return Outcome.fail(f"fichier illisible : {unusable[0].file}: {unusable[0].message}", final=True)
     return expand(list(problems), list(params.get("rules") or ctx.rules), strict=bool(params.get("strict")))
+
+
+def declares_something(path: Path) -> bool:
+    """Whether a learner file holds anything to lint: a YAML document that is not empty, or (any other
+    file) a line that is neither blank nor a comment. Unreadable YAML counts as something (the linter
+    reports it)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+        try:
+            return any(doc not in (None, "", [], {}) for doc in yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            return True
+    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def docker(ctx: CheckContext, params: dict) -> Outcome:

@@ -67,21 +67,29 @@ def commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> dict[
 def _all_commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> dict[str, list[str]]:
     kubeconfigs = root / "kubeconfigs"
     cert, key = pki.serving
+    etcd_cert, etcd_key = pki.etcd_serving
+    etcd_client_cert, etcd_client_key = pki.etcd_client
     loop = "127.0.0.1"
     return {
+        # Closed to local processes: TLS with client certificates of etcd's own CA, on both ports.
         "etcd": [
             str(bins["etcd"]), "--name=cpin", f"--data-dir={root / 'etcd'}",
-            f"--listen-client-urls=http://{loop}:{ports.etcd}",
-            f"--advertise-client-urls=http://{loop}:{ports.etcd}",
-            f"--listen-peer-urls=http://{loop}:{ports.etcd_peer}",
-            f"--initial-advertise-peer-urls=http://{loop}:{ports.etcd_peer}",
-            f"--initial-cluster=cpin=http://{loop}:{ports.etcd_peer}",
+            f"--listen-client-urls=https://{loop}:{ports.etcd}",
+            f"--advertise-client-urls=https://{loop}:{ports.etcd}",
+            f"--listen-peer-urls=https://{loop}:{ports.etcd_peer}",
+            f"--initial-advertise-peer-urls=https://{loop}:{ports.etcd_peer}",
+            f"--initial-cluster=cpin=https://{loop}:{ports.etcd_peer}",
+            f"--cert-file={etcd_cert}", f"--key-file={etcd_key}", f"--trusted-ca-file={pki.etcd_ca}",
+            "--client-cert-auth=true",
+            f"--peer-cert-file={etcd_cert}", f"--peer-key-file={etcd_key}",
+            f"--peer-trusted-ca-file={pki.etcd_ca}", "--peer-client-cert-auth=true",
             "--unsafe-no-fsync=true", "--auto-compaction-retention=1",
             "--quota-backend-bytes=2147483648", "--log-level=warn",
         ],
         "kube-apiserver": [
             str(bins["kube-apiserver"]),
-            f"--etcd-servers=http://{loop}:{ports.etcd}",
+            f"--etcd-servers=https://{loop}:{ports.etcd}", f"--etcd-cafile={pki.etcd_ca}",
+            f"--etcd-certfile={etcd_client_cert}", f"--etcd-keyfile={etcd_client_key}",
             f"--bind-address={loop}", f"--advertise-address={loop}", f"--secure-port={ports.apiserver}",
             f"--tls-cert-file={cert}", f"--tls-private-key-file={key}",
             f"--client-ca-file={pki.ca}",
@@ -361,7 +369,9 @@ def _node_ready(node) -> bool:
 def _health(component: str, port: int, pki: Pki) -> tuple[bool, str]:
     """(healthy, detail) from the component's own health endpoint."""
     if component == "etcd":
-        url, context = f"http://127.0.0.1:{port}/health", None
+        url = f"https://127.0.0.1:{port}/health"
+        context = ssl.create_default_context(cafile=str(pki.etcd_ca))
+        context.load_cert_chain(*map(str, pki.etcd_client))
     elif component == "kwok":
         url, context = f"http://127.0.0.1:{port}/healthz", None
     elif component == "kube-apiserver":

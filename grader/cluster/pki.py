@@ -73,12 +73,14 @@ def make_ca(cn: str = "cpin-local-ca") -> tuple[x509.Certificate, ec.EllipticCur
 
 
 def _leaf(ca: x509.Certificate, ca_key, subject: x509.Name, *, server: bool,
-          dns: tuple[str, ...] = (), ips: tuple[str, ...] = ()) -> Pem:
+          dns: tuple[str, ...] = (), ips: tuple[str, ...] = (), client_too: bool = False) -> Pem:
     key = _key()
-    usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+    usages = [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]
+    if server and client_too:
+        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
     builder = (_builder(subject, ca.subject, key.public_key())
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-               .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+               .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
                               critical=False))
     if dns or ips:
@@ -116,6 +118,22 @@ class Pki:
     def sa_pub(self) -> Path:
         return self.dir / "sa.pub"
 
+    # etcd has a CA of its own: no certificate of the cluster's CA (admin, components) opens it, only
+    # the API server's etcd client certificate. The CA's key is not kept.
+    @property
+    def etcd_ca(self) -> Path:
+        return self.dir / "etcd-ca.crt"
+
+    @property
+    def etcd_serving(self) -> tuple[Path, Path]:
+        """etcd's certificate for clients and its peer port (server and client use)."""
+        return self.dir / "etcd.crt", self.dir / "etcd.key"
+
+    @property
+    def etcd_client(self) -> tuple[Path, Path]:
+        """The API server's certificate towards etcd (and the kit's health probe)."""
+        return self.dir / "apiserver-etcd-client.crt", self.dir / "apiserver-etcd-client.key"
+
 
 def write_pki(directory: Path) -> Pki:
     """Generate the CA, the serving cert, the client certs and the SA key pair into `directory`."""
@@ -131,6 +149,15 @@ def write_pki(directory: Path) -> Pki:
         pem = _leaf(ca, ca_key, _name(cn, orgs), server=False)
         _write(pki.client(stem)[0], pem.cert)
         _write(pki.client(stem)[1], pem.key)
+    etcd_ca, etcd_ca_key = make_ca("cpin-etcd-ca")
+    _write(pki.etcd_ca, etcd_ca.public_bytes(serialization.Encoding.PEM))
+    etcd = _leaf(etcd_ca, etcd_ca_key, _name("cpin-etcd"), server=True, client_too=True,
+                 dns=("localhost",), ips=("127.0.0.1",))
+    _write(pki.etcd_serving[0], etcd.cert)
+    _write(pki.etcd_serving[1], etcd.key)
+    client = _leaf(etcd_ca, etcd_ca_key, _name("kube-apiserver-etcd-client"), server=False)
+    _write(pki.etcd_client[0], client.cert)
+    _write(pki.etcd_client[1], client.key)
     sa = _key()
     _write(pki.sa_key, _key_pem(sa))
     _write(pki.sa_pub, sa.public_key().public_bytes(serialization.Encoding.PEM,

@@ -37,6 +37,9 @@ def run(args) -> int:
         print(f"✔ Certificat authentique : {cert['student']}, {cert['course']}, {state} "
               f"({100 * cert['total']['ratio']:.0f} %), délivré le {cert['issued_at'][:10]}, "
               f"valable jusqu'au {cert['valid_until'][:10]}.")
+        print(f"  Clé publique utilisée : {args.public_key or certify.keys_dir() / certify.PUBLIC_KEY}\n"
+              f"  Empreinte SHA-256 : {certify.fingerprint(certify.load_public_key(args.public_key))}\n"
+              "  Comparez-la à celle publiée par l'organisme : une autre empreinte, c'est une autre clé.")
         return 0
     if args.file is not None:
         raise InputError(f"Argument en trop : {args.file}.")

@@ -7,6 +7,7 @@ isolated, parallel pipeline and write the scores to nbgrader's gradebook.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -51,6 +52,8 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=2, help="copies notées en même temps (défaut : 2)")
     p.add_argument("--cell-timeout", type=float, default=120.0, help="secondes max par cellule (défaut : 120)")
     p.add_argument("--timeout", type=float, default=600.0, help="secondes max par notebook (défaut : 600)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="sans bac à sable (bubblewrap absent, hors Linux) : copies de confiance seulement")
     p.add_argument("--cluster", choices=("auto", "kit", "none"), default="auto",
                    help="cluster où isoler chaque copie : celui du kit (kit), aucun (none), "
                         "ou celui du kit s'il existe (auto)")
@@ -79,8 +82,23 @@ def _options(args, **extra):
 
     if args.workers < 1:
         raise InputError("--workers doit valoir au moins 1.")
+    admin = _admin(args.cluster)
+    if args.unsafe:
+        from grader.course.sandbox import UNSAFE_FR
+        print(UNSAFE_FR, file=sys.stderr, flush=True)
     return Options(workers=args.workers, cell_timeout=args.cell_timeout, budget=args.timeout,
-                   admin=_admin(args.cluster), **extra)
+                   admin=admin, capabilities=_capabilities(admin), unsafe=args.unsafe, **extra)
+
+
+def _capabilities(admin) -> frozenset[str]:
+    """What the fenced cluster can check (its backend's capabilities), for the grader's own checks."""
+    if admin is None:
+        return frozenset()
+    from grader.cluster import base, guard
+
+    target = guard.resolve()
+    backend = target.backend if target.backend in base.BACKENDS else "existing"
+    return frozenset(k for k, v in base.get(backend).capabilities.items() if v)
 
 
 def run(args) -> int:

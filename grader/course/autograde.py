@@ -1,13 +1,15 @@
 """Isolated, parallel, resumable autograde whose scores land in nbgrader's gradebook.
 
-Per submission, in a worker process: copy the files to a fresh directory, fence namespaces for it
-(if a cluster is used), then for each notebook run the steps `sanitize → execute → score`, each a
-function `(ctx) -> None` on a `NotebookContext`. The main process alone writes the autograded
+Per submission, in a process of its own (`grader.course.workers`): copy the files into a fresh
+sandbox (`grader.course.sandbox`), fence namespaces for it (if a cluster is used), then for each
+notebook run the steps of `grader.course.steps` (sanitize → execute, with the grade cells judged by
+the grader itself → score → reports → evidence → explain). The main process alone writes the autograded
 notebooks, the gradebook and a grading record (which makes the run resumable); a failure becomes an
 `error` outcome and never sinks the batch. Namespaces are deleted after each submission.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,14 +18,14 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import nbformat
 
-from grader.course import evidence, execute, fence as fencing, sanitize, scoring
+from grader.course import execute, fence as fencing, sandbox as jails, sanitize, scoring
+from grader.course.steps import STEPS, NotebookContext
 from grader.config import settings
 from grader.course.layout import Course, venv_path
 from grader.errors import CpinError, InputError
@@ -40,6 +42,8 @@ class Options:
     from_evidence: bool = False
     admin: fencing.Admin | None = None   # a cluster to fence namespaces on; None: no cluster access
     context: str = "cpin-local"          # context name in the fenced kubeconfig (what the kit expects)
+    capabilities: frozenset[str] = frozenset()   # the cluster's (grader.cluster.base), for the checks
+    unsafe: bool = False                 # run kernels unconfined (no bubblewrap): trusted copies only
 
 
 @dataclass(frozen=True)
@@ -57,22 +61,7 @@ class Job:
     notebooks: tuple[NotebookPaths, ...]
     fingerprint: str
     options: Options
-
-
-@dataclass
-class NotebookContext:
-    """What the steps of one notebook share (no string-keyed state)."""
-    name: str
-    submitted_text: str | None
-    ref: sanitize.Reference
-    sandbox: execute.Sandbox
-    options: Options
-    submission: Path                 # the collected files, untouched by the learner's code
-    nb: nbformat.NotebookNode | None = None
-    execution: execute.Execution | None = None
-    scores: list[scoring.CellScore] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    reports: dict[str, list[dict]] = field(default_factory=dict)   # exercise id → check results used
+    slot: int = 0                    # the submission's number in the batch: its sandbox uid
 
 
 @dataclass
@@ -91,122 +80,6 @@ class SubmissionResult:
     namespaces: list[str] = field(default_factory=list)
     fingerprint: str = ""
     mode: str = "live"
-
-
-# --------------------------------------------------------------------------- steps of one notebook
-def step_sanitize(ctx: NotebookContext) -> None:
-    if ctx.submitted_text is None:
-        ctx.notes.append(f"{ctx.name}.ipynb absent de la copie : note zéro")
-        ctx.nb = None
-        return
-    try:
-        submitted = sanitize.read_submission(ctx.submitted_text)
-    except Exception as error:  # noqa: BLE001 - unreadable JSON is the learner's fault, scored zero
-        ctx.notes.append(f"{ctx.name}.ipynb illisible ({type(error).__name__}) : note zéro")
-        ctx.nb = None
-        return
-    result = sanitize.sanitize(submitted, ctx.ref)
-    ctx.nb = result.nb
-    ctx.notes.extend(result.notes)
-
-
-def step_execute(ctx: NotebookContext) -> None:
-    if ctx.nb is None:
-        return
-    ctx.execution = execute.run(ctx.nb, ctx.sandbox, cell_timeout=ctx.options.cell_timeout,
-                                budget=ctx.options.budget,
-                                kernel_name=(ctx.ref.kernelspec or {}).get("name") or "python3")
-    if ctx.execution.timed_out:
-        ctx.notes.append(f"{ctx.name}.ipynb : temps maximal ({ctx.options.budget:.0f} s) dépassé")
-    if ctx.execution.died:
-        ctx.notes.append(f"{ctx.name}.ipynb : le noyau s'est arrêté pendant l'exécution")
-
-
-def step_score(ctx: NotebookContext) -> None:
-    if ctx.nb is None:
-        ctx.scores = scoring.cell_scores(nbformat.v4.new_notebook(), ctx.ref, completed=set(), failed=set())
-        return
-    ctx.scores = scoring.cell_scores(ctx.nb, ctx.ref, completed=ctx.execution.completed,
-                                     failed=ctx.execution.failed, interrupted=ctx.execution.interrupted)
-
-
-def step_evidence(ctx: NotebookContext) -> None:
-    """With --from-evidence: cells that call `grade(id)` score from the best attempt of the shipped log."""
-    if not ctx.options.from_evidence:
-        return
-    log = evidence.shipped_log(ctx.submission)
-    if log is None:
-        ctx.notes.append(f"pas de journal {evidence.SHIPPED_LOG} dans la copie : exercices notés zéro")
-    try:
-        best = evidence.best_attempts(log) if log else {}
-    except CpinError as error:
-        ctx.notes.append(error.message_fr)
-        best = {}
-    updated = []
-    for cell in ctx.scores:
-        exercise = ctx.ref.exercise(cell.grade_id)
-        if exercise is None:
-            updated.append(cell)
-            continue
-        attempt = best.get(exercise)
-        if attempt is None:
-            updated.append(scoring.CellScore(cell.grade_id, 0.0, cell.max_score, "aucune tentative dans le journal"))
-            continue
-        ctx.reports[exercise] = attempt.results
-        updated.append(scoring.CellScore(cell.grade_id, round(attempt.share * cell.max_score, 4), cell.max_score,
-                                         f"d'après la meilleure tentative ({attempt.when})"))
-    ctx.scores = updated
-    if ctx.nb is not None:
-        _show_evidence_scores(ctx.nb, {c.grade_id: c for c in updated if ctx.ref.exercise(c.grade_id)})
-
-
-def _show_evidence_scores(nb, cells: dict[str, scoring.CellScore]) -> None:
-    """Test cells show the score the evidence gave, not what the live run printed."""
-    from nbformat.v4 import new_output
-
-    for cell in nb.cells:
-        score = cells.get(sanitize.nbgrader_meta(cell).get("grade_id"))
-        if score is not None and cell.cell_type == "code":
-            cell.outputs = [new_output("stream", name="stdout",
-                                       text=f"Noté sur le journal de tentatives : {score.note}.\n"),
-                            new_output("execute_result", data={"text/plain": repr(float(score.score or 0.0))},
-                                       execution_count=cell.get("execution_count"))]
-
-
-def step_reports(ctx: NotebookContext) -> None:
-    """Live grading: the check results `grade()` logged in the submission's own data dir."""
-    if not ctx.options.from_evidence:
-        ctx.reports = evidence.reports(Path(ctx.sandbox.env["CPIN_DATA"]))
-
-
-def step_explain(ctx: NotebookContext) -> None:
-    """Each `grade(id)` test cell also shows the checklist behind its number: messages and evidence as
-    the learner saw them (hidden checks keep their generic message), never check code or expectations."""
-    if ctx.nb is None:
-        return
-    from nbformat.v4 import new_output
-
-    from grader import feedback
-    from grader.results import Report, Result
-
-    for cell in ctx.nb.cells:
-        gid = sanitize.nbgrader_meta(cell).get("grade_id")
-        exercise = ctx.ref.exercise(gid) if gid in ctx.ref.source else None
-        results = ctx.reports.get(exercise or "")
-        if not results or cell.cell_type != "code":
-            continue
-        try:
-            report = Report(exercise, exercise, tuple(Result.from_dict(r) for r in results))
-            shown = new_output("display_data", data={"text/html": feedback.to_html(report),
-                                                     "text/plain": feedback.to_text(report)})
-        except Exception:  # noqa: BLE001 - an unreadable record only loses the explanation
-            continue
-        # before the score: nbgrader reads the first execute_result, and feedback shows the list first
-        cell.outputs = [shown, *cell.outputs]
-
-
-STEPS: tuple[Callable[[NotebookContext], None], ...] = (
-    step_sanitize, step_execute, step_score, step_reports, step_evidence, step_explain)
 
 
 # --------------------------------------------------------------------------- one submission (worker)
@@ -234,35 +107,38 @@ def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
 
 
 def grade_submission(job: Job) -> SubmissionResult:
-    """Grade one submission in its own directory, environment and namespaces."""
+    """Grade one submission in its own sandbox, environment and namespaces."""
     start = time.monotonic()
     outcome = SubmissionResult(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
                       mode="evidence" if job.options.from_evidence else "live")
-    work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{job.student}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{os.getpid()}-")).resolve()
     fence = None
     try:
-        shutil.copytree(job.submission, work / "copie", dirs_exist_ok=True,
+        jail = jails.Jail(root=work, uid=jails.UID_BASE + job.slot, unsafe=job.options.unsafe,
+                          readonly=jails.readonly_paths(*_kit_paths(job.assignment)))
+        shutil.copytree(job.submission, jail.home, symlinks=True, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-        data_dir = work / "donnees"
-        data_dir.mkdir()
+        jail.prepare()
         learner = learner_id(job.student)
         # HOME is the sandbox, so the pinned tools' cache is passed explicitly.
-        env = {"CPIN_LEARNER": learner, "CPIN_DATA": str(data_dir), "CPIN_CACHE": str(settings().cache_dir),
-               "PATH": venv_path()}
+        env = {"CPIN_LEARNER": learner, "CPIN_DATA": jail.inside(jail.data), "CPIN_CACHE": str(settings().cache_dir),
+               "CPIN_EXERCISES": str(settings().exercises_dir), "PATH": venv_path()}
         if job.options.admin is not None and not job.options.from_evidence:
             namespaces = namespaces_for(learner, job.assignment)
-            kubeconfig = data_dir / "local" / "kubeconfig"
+            kubeconfig = jail.data / "local" / "kubeconfig"
             fence = fencing.open_fence(job.options.admin, learner, namespaces, kubeconfig,
                                        context=job.options.context, assignment=job.assignment)
+            jail.prepare()                       # the kubeconfig belongs to the sandbox's uid
             outcome.namespaces = list(namespaces)
-            env.update({"KUBECONFIG": str(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
-        sandbox = execute.Sandbox(workdir=work / "copie", env=env)
+            env.update({"KUBECONFIG": jail.inside(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
+        sandbox = execute.Sandbox(jail=jail, env=env)
         for paths in job.notebooks:
             submitted = job.submission / f"{paths.name}.ipynb"
             ref = sanitize.reference(nbformat.read(paths.source, as_version=4),
                                      nbformat.read(paths.release, as_version=4))
             ctx = NotebookContext(name=paths.name, ref=ref, sandbox=sandbox, options=job.options, submission=job.submission,
-                                  submitted_text=submitted.read_text(errors="replace") if submitted.is_file() else None)
+                                  submitted_text=_read_capped(submitted), learner=learner,
+                                  student=job.student)
             for step in STEPS:
                 step(ctx)
             outcome.rows += [r.to_dict() for r in scoring.check_rows(job.student, job.assignment, ref,
@@ -288,6 +164,29 @@ def grade_submission(job: Job) -> SubmissionResult:
     outcome.max_score = round(sum(c["max_score"] for cells in outcome.scores.values() for c in cells), 4)
     outcome.seconds = round(time.monotonic() - start, 3)
     return outcome
+
+
+NOTEBOOK_MAX = 20 * 1024 ** 2       # a larger submitted notebook is not read (scored zero, with a note)
+
+
+def _read_capped(path: Path) -> str | None:
+    if not path.is_file() or path.is_symlink():
+        return None
+    if path.stat().st_size > NOTEBOOK_MAX:
+        return "{}"
+    return path.read_text(errors="replace")
+
+
+def _kit_paths(assignment: str) -> tuple[Path, ...]:
+    """What a kernel reads of the kit besides its code: the pinned tools and this module's exercises
+    (without their `solution/` folders, which are not bound)."""
+    out = [settings().tools_dir]
+    module = settings().exercises_dir / assignment
+    if module.is_dir():
+        for exercise in sorted(module.iterdir()):
+            if exercise.is_dir():
+                out += [p for p in sorted(exercise.iterdir()) if p.name != "solution"]
+    return tuple(out)
 
 
 def _unchanged_answers(nb) -> list[str]:
@@ -335,7 +234,8 @@ def persist(course: Course, outcome: SubmissionResult) -> None:
         (target / f"{name}.ipynb").write_text(text)
     scores = {name: [scoring.CellScore(**c) for c in cells] for name, cells in outcome.scores.items()}
     gradebook.save(course, outcome.assignment, outcome.student, scores,
-                   {k: set(v) for k, v in outcome.unchanged.items()}, gradebook.read_timestamp(submission))
+                   {k: set(v) for k, v in outcome.unchanged.items()}, gradebook.read_timestamp(submission),
+                   self_reported=outcome.mode == "evidence")
     path = record_path(course, outcome.assignment, outcome.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: v for k, v in asdict(outcome).items() if k != "notebooks"}
@@ -367,25 +267,72 @@ def plan(course: Course, assignment: str, students: list[str] | None, options: O
             skipped.append(SubmissionResult(assignment, student, "skipped", score=record.get("score", 0.0),
                                    max_score=record.get("max_score", 0.0), fingerprint=fp, mode=mode))
             continue
-        jobs.append(Job(assignment, student, submission, notebooks, fp, options))
+        jobs.append(Job(assignment, student, submission, notebooks, fp, options, slot=len(jobs)))
     return jobs, skipped
 
 
-def pool_context():
-    """Workers forked from a parent that has already imported the heavy modules (about 1 s each)."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
+def preload() -> None:
+    """Import the heavy modules once in the parent: every forked grading process starts with them."""
     import jupyter_client  # noqa: F401
     import nbclient  # noqa: F401
     import nbgrader.utils  # noqa: F401
-    return multiprocessing.get_context("fork")
+
+
+def work_dirs(pid: int) -> list[Path]:
+    """The folders a grading process made (named after its pid), to delete if it was killed."""
+    return sorted(Path(tempfile.gettempdir()).glob(f"cpin-grade-{pid}-*"))
+
+
+def lost(job: Job, reason: str) -> SubmissionResult:
+    return SubmissionResult(job.assignment, job.student, "error", notes=[reason], fingerprint=job.fingerprint,
+                   mode="evidence" if job.options.from_evidence else "live")
+
+
+def run_jobs(jobs: list[Job], workers: int):
+    """(job, outcome) for each job as it ends, each graded in its own process; a death is one error."""
+    from grader.course import workers as processes
+
+    preload()
+    pids: dict[int, int] = {}
+
+    def started(job: Job, pid: int) -> None:
+        pids[id(job)] = pid
+
+    try:
+        for job, outcome in processes.run(jobs, grade_submission, workers=workers, lost=lost, started=started):
+            for folder in work_dirs(pids.pop(id(job), -1)):
+                shutil.rmtree(folder, ignore_errors=True)
+            yield job, outcome
+    finally:
+        for pid in pids.values():
+            for folder in work_dirs(pid):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def safe_persist(course: Course, outcome: SubmissionResult) -> SubmissionResult:
+    """`persist`, or the submission turned into an error (French line) with nothing half-saved."""
+    try:
+        persist(course, outcome)
+        return outcome
+    except Exception as error:  # noqa: BLE001 - a locked/damaged gradebook or a full disk: this copy only
+        target = course.step("autograded") / outcome.student / outcome.assignment
+        shutil.rmtree(target, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()            # the student's folder, if this was all it held
+        record_path(course, outcome.assignment, outcome.student).unlink(missing_ok=True)
+        what = ("disque plein" if isinstance(error, OSError) and error.errno == 28 else
+                "carnet de notes verrouillé ou endommagé" if "sqlite" in type(error).__module__ + str(error).lower()
+                or "database" in str(error).lower() else f"{type(error).__name__}")
+        outcome.status = "error"
+        outcome.notes.append(f"note calculée ({outcome.score:g}/{outcome.max_score:g}) mais non enregistrée : "
+                             f"{what}. Corrigez puis relancez la même commande (elle reprend cette copie).")
+        return outcome
 
 
 def grade(course: Course, assignment: str, *, students: list[str] | None = None, options: Options = Options(),
           progress: Callable[[int, int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
     """Grade every (or the named) submission(s) of `assignment`; returns one outcome per submission."""
+    jails.require(options.unsafe)
     jobs, outcomes = plan(course, assignment, students, options)
     total = len(jobs) + len(outcomes)
     done = len(outcomes)
@@ -394,27 +341,24 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
             progress(outcomes.index(outcome) + 1, total, outcome)
     if not jobs:
         return outcomes
-    if options.admin is not None and not options.from_evidence:
+    fenced = options.admin is not None and not options.from_evidence
+    if fenced:
         fencing.sweep(options.admin, assignment)
-    pool = ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=pool_context())
+    running = run_jobs(jobs, options.workers)
     try:
-        futures = {pool.submit(grade_submission, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as error:  # noqa: BLE001 - a worker that died is one error, not a crash
-                outcome = SubmissionResult(job.assignment, job.student, "error", notes=[f"le processus de notation "
-                                                                               f"s'est arrêté : {error}"])
+        for _job, outcome in running:
             if outcome.status != "error":
-                persist(course, outcome)
+                outcome = safe_persist(course, outcome)
             outcomes.append(outcome)
             done += 1
             if progress:
                 progress(done, total, outcome)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    finally:                 # Ctrl-C included: stop the children, delete their folders and namespaces
+        running.close()
+        if fenced:
+            try:
+                fencing.sweep(options.admin, assignment)
+            except Exception:  # noqa: BLE001 - the next run sweeps again
+                pass
     order = {s: i for i, s in enumerate(students or course.students(assignment))}
     return sorted(outcomes, key=lambda o: order.get(o.student, 0))

@@ -55,8 +55,23 @@ def reports(data_dir: Path) -> dict[str, list[dict]]:
     return latest
 
 
-def best_attempts(log: Path) -> dict[str, Best]:
-    """Exercise id → best attempt of a shipped log; read from a copy (SQLite would touch the original)."""
+SELF_REPORTED_FR = ("Note auto-déclarée : calculée d'après le journal de tentatives joint par l'apprenant "
+                    "(--from-evidence), non vérifiée sur l'état réel ; la notation en direct fait foi.")
+
+
+def identity_problem(attempts: list, student: str, learner: str) -> str | None:
+    """Why a shipped log is not this student's (French), or None: every attempt must be logged under the
+    student's nbgrader id or the learner id the grader gives them (pure)."""
+    others = sorted({a.learner for a in attempts} - {student, learner})
+    if others:
+        return (f"il a été écrit sous l'identité « {', '.join(others)} », pas sous celle de « {student} » "
+                "(CPIN_LEARNER doit être l'identifiant de l'étudiant)")
+    return None
+
+
+def best_attempts(log: Path, *, student: str | None = None, learner: str | None = None) -> dict[str, Best]:
+    """Exercise id → best attempt of a shipped log; read from a copy (SQLite would touch the original).
+    With `student`, a log written under another identity is refused."""
     with tempfile.TemporaryDirectory(prefix="cpin-evidence-") as tmp:
         copy = Path(tmp) / LOG_NAME
         shutil.copy(log, copy)
@@ -64,7 +79,12 @@ def best_attempts(log: Path) -> dict[str, Best]:
         if wal.is_file():
             shutil.copy(wal, copy.with_name(copy.name + "-wal"))
         best: dict[str, Best] = {}
-        for attempt in _attempts(copy):
+        attempts = _attempts(copy)
+        problem = identity_problem(attempts, student, learner or student) if student is not None else None
+        if problem:
+            raise CpinError(f"Journal de tentatives refusé : {problem}.",
+                            hint_fr="Notez cette copie en direct (sans --from-evidence).")
+        for attempt in attempts:
             share = attempt.score / attempt.exercise_points if attempt.exercise_points else 0.0
             if attempt.exercise not in best or share > best[attempt.exercise].share:
                 best[attempt.exercise] = Best(attempt.exercise, round(min(max(share, 0.0), 1.0), 6),

@@ -1,6 +1,7 @@
 """Per-check export (CSV and JSON) beside nbgrader's totals-only CSV.
 
-One row per (student, assignment, exercise, check): skill, points, max. Rows come from the grading
+One row per (student, assignment, exercise, check): skill, points, max, and the source of the score
+(graded live, or self-reported from the learner's own attempt log). Rows come from the grading
 records `cpin course grade` writes; nbgrader's own `export` still gives the totals for an LMS.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from grader.course.layout import Course
 
-FIELDS = ("student", "assignment", "exercise", "check", "skill", "points", "max")
+FIELDS = ("student", "assignment", "exercise", "check", "skill", "points", "max", "source")
+SOURCES = {"live": "notation en direct", "evidence": "auto-déclarée (journal de l'apprenant)"}
 
 
 def rows(course: Course, *, assignment: str | None = None, student: str | None = None) -> list[dict]:
@@ -21,7 +23,8 @@ def rows(course: Course, *, assignment: str | None = None, student: str | None =
     out = []
     for record_file in sorted(base.glob(f"{assignment or '*'}/{student or '*'}.json")):
         record = json.loads(record_file.read_text())
-        out += [{k: row[k] for k in FIELDS} for row in record.get("rows", [])]
+        source = SOURCES.get(record.get("mode", "live"), record.get("mode", ""))
+        out += [{**{k: row[k] for k in FIELDS if k in row}, "source": source} for row in record.get("rows", [])]
     return sorted(out, key=lambda r: (r["student"], r["assignment"], r["exercise"], r["check"]))
 
 

@@ -21,8 +21,11 @@ def read_timestamp(submission_dir: Path):
 
 
 def save(course: Course, assignment: str, student: str, scores: dict[str, list[CellScore]],
-         unchanged: dict[str, set[str]], timestamp=None) -> None:
-    """Record the auto scores of one submission (notebook → cell scores); manual grades are kept."""
+         unchanged: dict[str, set[str]], timestamp=None, *, self_reported: bool = False) -> None:
+    """Record the auto scores of one submission (notebook → cell scores); manual grades are kept.
+    `self_reported` (graded from the learner's own log): every comment of the submission says so."""
+    from grader.course.evidence import SELF_REPORTED_FR
+
     import warnings
 
     from sqlalchemy.exc import SAWarning
@@ -42,7 +45,9 @@ def save(course: Course, assignment: str, student: str, scores: dict[str, list[C
                 grade.auto_score = cell.score if cell else 0.0
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
             for comment in submission.comments:
-                comment.auto_comment = "No response." if comment.name in unchanged.get(notebook.name, set()) else None
+                blank = "No response." if comment.name in unchanged.get(notebook.name, set()) else None
+                comment.auto_comment = " ".join(filter(None, (SELF_REPORTED_FR if self_reported else None, blank))) \
+                    or None
         gb.db.commit()
 
 
@@ -78,6 +83,16 @@ def cells_of(course: Course, student: str) -> list[GradedCell]:
                     out.append(GradedCell(assignment.name, notebook.name, grade.name,
                                           float(grade.score or 0.0), float(grade.max_score or 0.0)))
     return out
+
+
+def self_reported(course: Course, assignment: str, student: str) -> bool:
+    """Whether the gradebook marks this submission's score as self-reported (`save(self_reported=True)`)."""
+    from grader.course.evidence import SELF_REPORTED_FR
+
+    with open_gradebook(course) as gb:
+        submission = gb.find_submission(assignment, student)
+        comments = [c for nb in submission.notebooks for c in nb.comments]
+        return bool(comments) and all(SELF_REPORTED_FR in (c.auto_comment or "") for c in comments)
 
 
 def assignments(course: Course) -> list[str]:

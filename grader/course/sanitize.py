@@ -67,15 +67,55 @@ def reference(source_nb: NotebookNode, release_nb: NotebookNode) -> Reference:
 
 
 def read_submission(text: str) -> NotebookNode:
-    """Parse a submitted notebook leniently: missing keys are filled, broken metadata is dropped."""
-    nb = nbformat.reads(text, as_version=4)
-    for cell in nb.cells:
-        if not isinstance(cell.get("metadata"), dict):
-            cell["metadata"] = NotebookNode({})
-        if cell.get("cell_type") == "code":
-            cell.setdefault("outputs", [])
-            cell.setdefault("execution_count", None)
+    """Parse a submitted notebook leniently, cell by cell: a cell that cannot be a valid cell is rebuilt
+    from its text (or dropped if it has none), so that one bad cell costs that cell, not the notebook."""
+    import json
+
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        nb = nbformat.reads(text, as_version=4)          # an older format: nbformat converts it
+        data = {"cells": [dict(c) for c in nb.cells], "metadata": dict(nb.metadata)}
+    cells = [cell for cell in map(_cell, data["cells"]) if cell is not None]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and _valid(nbformat.v4.new_notebook(metadata=metadata)):
+        nb.metadata = nbformat.from_dict(metadata)
     return nb
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return "".join(v if isinstance(v, str) else str(v) for v in value)
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _valid(nb) -> bool:
+    try:
+        nbformat.validate(nb)
+        return True
+    except Exception:  # noqa: BLE001 - nbformat raises several kinds
+        return False
+
+
+def _cell(raw) -> NotebookNode | None:
+    """A valid v4 cell from whatever the submission holds there (None: nothing usable)."""
+    if not isinstance(raw, dict):
+        return None
+    kind = raw.get("cell_type")
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}.get(
+        kind, nbformat.v4.new_raw_cell)
+    cell = make(_text(raw.get("source")))
+    metadata = raw.get("metadata")
+    if isinstance(metadata, dict):
+        for candidate in (metadata, {"nbgrader": metadata.get("nbgrader")} if "nbgrader" in metadata else {}):
+            try:                                 # nbformat validates the cell as it builds it
+                trial = make(cell.source, metadata=copy.deepcopy(candidate))
+            except Exception:  # noqa: BLE001 - invalid metadata: try the next, smaller candidate
+                continue
+            if _valid(nbformat.v4.new_notebook(cells=[trial])):
+                cell.metadata = trial.metadata
+                break
+    return cell
 
 
 def _identify(cell, ref: Reference, used: set[str]) -> str | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,22 +30,27 @@ class Verdict:
         return complete and abs(self.score - self.expected) < 1e-6
 
 
-def _job(course: Course, assignment: str, version: str, folder: Path, options: autograde.Options) -> autograde.Job:
+def _job(course: Course, assignment: str, version: str, folder: Path, options: autograde.Options,
+         slot: int = 0) -> autograde.Job:
     step = "source" if version == "solution" else "release"
     target = folder / version
     shutil.copytree(course.step(step) / assignment, target)
     notebooks = tuple(autograde.NotebookPaths(p.stem, p, course.step("release") / assignment / p.name)
                       for p in course.source_notebooks(assignment))
-    return autograde.Job(assignment, f"validation-{version}", target, notebooks, "", options)
+    return autograde.Job(assignment, f"validation-{version}", target, notebooks, "", options, slot=slot)
 
 
 def validate(course: Course, assignments: list[str], options: autograde.Options) -> list[Verdict]:
+    from grader.course import sandbox
+
+    sandbox.require(options.unsafe)
     options = replace(options, from_evidence=False)
     folder = Path(tempfile.mkdtemp(prefix="cpin-validate-"))
     try:
-        jobs = [_job(course, a, v, folder / a, options) for a in assignments for v in ("solution", "depart")]
-        with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=autograde.pool_context()) as pool:
-            outcomes = list(pool.map(autograde.grade_submission, jobs))
+        pairs = [(a, v) for a in assignments for v in ("solution", "depart")]
+        jobs = [_job(course, a, v, folder / a, options, slot) for slot, (a, v) in enumerate(pairs)]
+        done = {id(job): outcome for job, outcome in autograde.run_jobs(jobs, options.workers)}
+        outcomes = [done[id(job)] for job in jobs]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     verdicts = []

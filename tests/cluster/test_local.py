@@ -59,7 +59,10 @@ def test_command_lines(pki, tmp_path):
     assert any(a.startswith("--enable-admission-plugins=") and "ServiceAccount" in a and "ResourceQuota" in a
                for a in api)
     assert f"--secure-port={ports.apiserver}" in api and "--bind-address=127.0.0.1" in api
-    assert f"--etcd-servers=http://127.0.0.1:{ports.etcd}" in api
+    assert f"--etcd-servers=https://127.0.0.1:{ports.etcd}" in api
+    etcd = argv["etcd"]
+    assert "--client-cert-auth=true" in etcd and "--peer-client-cert-auth=true" in etcd
+    assert not any("http://" in a for a in etcd)
     assert "--leader-elect=false" in argv["kube-controller-manager"]
     assert "--manage-all-nodes=false" in argv["kwok"]
     assert len(set(vars(ports).values())) == 6

@@ -28,7 +28,7 @@ def _writes(manifest: str) -> str:
     return f"open('pod.yaml', 'w').write('''{manifest}''')"
 
 
-def _learner_log(tmp_path, monkeypatch, manifests: list[str]):
+def _learner_log(tmp_path, monkeypatch, manifests: list[str], learner: str = "alice"):
     """A learner's own attempt log: `grade()` run at home once per manifest, in order."""
     from grader import api
 
@@ -36,7 +36,7 @@ def _learner_log(tmp_path, monkeypatch, manifests: list[str]):
     work = home / "travail"
     work.mkdir(parents=True)
     monkeypatch.setenv("CPIN_DATA", str(home / "donnees"))
-    monkeypatch.setenv("CPIN_LEARNER", "alice")
+    monkeypatch.setenv("CPIN_LEARNER", learner)
     scores = []
     for manifest in manifests:
         (work / "pod.yaml").write_text(manifest)
@@ -67,7 +67,7 @@ def test_per_check_rows_come_from_the_attempt_log(live):
 
 
 def test_from_evidence_uses_the_best_shipped_attempt(course, live, tmp_path, monkeypatch):
-    log, scores = _learner_log(tmp_path, monkeypatch, [LATEST, GOOD, LATEST])
+    log, scores = _learner_log(tmp_path, monkeypatch, [LATEST, GOOD, LATEST], learner="preuves")
     assert scores == [1.0, 2.0, 1.0]
     folder = submit(course, "preuves", release_nb(course, T2), assignment=T2)   # blank notebook, good log
     shutil.copy(log, folder / evidence.SHIPPED_LOG)
@@ -85,7 +85,7 @@ def test_from_evidence_uses_the_best_shipped_attempt(course, live, tmp_path, mon
 
 
 def test_tampered_evidence_is_refused(course, live, tmp_path, monkeypatch):
-    log, _ = _learner_log(tmp_path, monkeypatch, [LATEST])
+    log, _ = _learner_log(tmp_path, monkeypatch, [LATEST], learner="tricheur")
     db = sqlite3.connect(log)
     with db:
         db.execute("DROP TRIGGER attempts_no_update")

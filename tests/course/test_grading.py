@@ -152,13 +152,13 @@ def test_per_check_export(course, graded, tmp_path):
     rows = [r for r in json.loads(paths["json"].read_text()) if r["student"] == "partial"]
     assert rows == [
         {"student": "partial", "assignment": ASSIGNMENT, "exercise": "carre", "check": "carre-test",
-         "skill": "containerisation", "points": 4.0, "max": 4.0},
+         "skill": "containerisation", "points": 4.0, "max": 4.0, "source": "notation en direct"},
         {"student": "partial", "assignment": ASSIGNMENT, "exercise": "labels", "check": "labels-test",
-         "skill": "kubernetes", "points": 1.0, "max": 3.0},
+         "skill": "kubernetes", "points": 1.0, "max": 3.0, "source": "notation en direct"},
         {"student": "partial", "assignment": ASSIGNMENT, "exercise": "saluer", "check": "saluer-test",
-         "skill": "gitops", "points": 0.0, "max": 1.0}]
+         "skill": "gitops", "points": 0.0, "max": 1.0, "source": "notation en direct"}]
     header = paths["csv"].read_text().splitlines()[0]
-    assert header == "student,assignment,exercise,check,skill,points,max"
+    assert header == "student,assignment,exercise,check,skill,points,max,source"
 
 
 def test_unknown_student_is_a_french_input_error(course):
