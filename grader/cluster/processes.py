@@ -76,10 +76,12 @@ class Proc:
                 _signal(pid, signal.SIGKILL)
                 while _is_running(*rec) and time.monotonic() < deadline + 5:
                     time.sleep(0.05)
-            # start() made it a session (and group) leader: its group id is its pid, and that id
-            # cannot be reused while any member of the group is still alive.
+        # start() made it a session (and group) leader: its group id is its pid, and that id cannot be
+        # reused while any member of the group is alive, so the group is ours even when the leader crashed
+        # (e.g. `git daemon`'s own `git-daemon` child) — unless the pid now names another live program.
+        if rec and not _foreign(*rec):
             try:
-                os.killpg(pid, signal.SIGKILL)
+                os.killpg(rec[0], signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         self.pidfile.unlink(missing_ok=True)
@@ -122,6 +124,12 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def _foreign(pid: int, exe: str) -> bool:
+    """The pid is alive but runs another program than the one recorded (the pid was reused)."""
+    stat = _read(f"/proc/{pid}/stat")
+    return bool(stat) and stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X") and not _is_running(pid, exe)
 
 
 def _is_running(pid: int, exe: str) -> bool:

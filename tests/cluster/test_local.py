@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import time
 
 import pytest
 from cryptography import x509
@@ -114,6 +115,10 @@ def test_detached_life_crash_and_down(tmp_path, need_tools, start_control_plane)
     pids = {c.name: c.pid for c in status.components}
 
     os.kill(pids["kube-apiserver"], signal.SIGKILL)
+    for _ in range(200):                                 # SIGKILL lands when the process is next scheduled
+        if not _running(pids["kube-apiserver"]):
+            break
+        time.sleep(0.05)
     crashed = backend.status()
     assert not crashed.running
     assert [c.name for c in crashed.crashed] == ["kube-apiserver"]

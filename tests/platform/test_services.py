@@ -76,7 +76,8 @@ def test_forge_restart_keeps_its_port_and_repositories(data_dir, tmp_path):
 def test_a_crashed_service_is_reported_then_restarted(data_dir):
     forge = Forge(data_dir)
     forge.start()
-    os.kill(forge.proc.pid, 9)
+    crashed = forge.proc.pid
+    os.kill(crashed, 9)
     for _ in range(100):                 # the kernel delivers the signal asynchronously
         if not forge.running():
             break
@@ -84,6 +85,7 @@ def test_a_crashed_service_is_reported_then_restarted(data_dir):
     assert forge.status().state == "planté"
     assert forge.start() is True
     assert forge.status().healthy
+    assert group_members(crashed) == []  # what the crashed leader had forked (git-daemon) went with it
 
 
 def test_bad_names_are_refused_in_french(data_dir):
