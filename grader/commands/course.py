@@ -94,11 +94,11 @@ def _capabilities(admin) -> frozenset[str]:
     """What the fenced cluster can check (its backend's capabilities), for the grader's own checks."""
     if admin is None:
         return frozenset()
-    from grader.cluster import base, guard
+    from grader.cluster import guard, lifecycle
 
     target = guard.resolve()
-    backend = target.backend if target.backend in base.BACKENDS else "existing"
-    return frozenset(k for k, v in base.get(backend).capabilities.items() if v)
+    backend = target.backend if target.backend in lifecycle.BACKENDS else "existing"
+    return frozenset(k for k, v in lifecycle.get(backend).capabilities.items() if v)
 
 
 def run(args) -> int:

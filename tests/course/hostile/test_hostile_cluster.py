@@ -40,7 +40,7 @@ print("VERDICTS", repr(verdicts))
 
 @pytest.fixture(scope="module")
 def cluster_batch(local_cluster, course_env):
-    from grader.cluster import base
+    from grader.cluster import lifecycle
 
     if not __import__("shutil").which("bwrap"):
         pytest.skip("bubblewrap absent (apt-get install bubblewrap)")
@@ -57,7 +57,7 @@ def cluster_batch(local_cluster, course_env):
     admin = fence.Admin(local_cluster.kubeconfig, local_cluster.context)
     outcomes = autograde.grade(course, T4, options=autograde.Options(
         workers=2, cell_timeout=60, budget=180, admin=admin,
-        capabilities=frozenset(k for k, v in base.get("local").capabilities.items() if v)))
+        capabilities=frozenset(k for k, v in lifecycle.get("local").capabilities.items() if v)))
     return course, {o.student: o for o in outcomes}, admin, before, local_cluster
 
 
