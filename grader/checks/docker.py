@@ -456,6 +456,8 @@ def check_stop(run: Run) -> SubCheck:
 
 # ---------------------------------------------------------------- the whole check and cleanup
 
+ENGINE_TIMEOUT = 120   # seconds one engine request may wait (the docker check's budget): a frozen engine ends it
+
 
 def check_image(dockerfile_dir: str | Path, *, dockerfile: str = "Dockerfile", target: str | None = None,
                 build_args: Mapping[str, str] | None = None, port: int = 8080, health_path: str = "/health",
@@ -464,7 +466,7 @@ def check_image(dockerfile_dir: str | Path, *, dockerfile: str = "Dockerfile", t
                 required_labels: Iterable[str] = (), start_timeout: float = 30.0, stop_grace: float = 10.0,
                 client=None) -> list[SubCheck]:
     """Build, inspect and run a learner's image; one SubCheck per sub-check. Raises DockerUnavailable."""
-    client = client or docker_client()
+    client = client or docker_client(timeout=ENGINE_TIMEOUT)
     spec = RunSpec(port, health_path, tuple(tmpfs), dict(env or {}),
                    tuple(config_probe) if config_probe else None, start_timeout, stop_grace)
     required_labels = tuple(required_labels)

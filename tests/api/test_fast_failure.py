@@ -122,3 +122,29 @@ def test_an_unreachable_docker_engine_never_gives_full_marks(tmp_path, monkeypat
     assert all(r.status.scores for r in report.results if r not in docker), repr(report)  # the lint part passes
     assert 0 < runner.scaled(report, exercise.points) < exercise.points
     assert report.max_points == sum(r.max_points for r in report.results)
+
+
+@pytest.mark.timeout(90)   # a hang guard, not a speed assertion: a frozen engine once held a check for > 700 s
+def test_a_frozen_docker_engine_is_not_verifiable_and_still_counts(tmp_path, monkeypatch):
+    """An engine that accepts connections and never answers (a stopped dockerd): the ping gives up, the
+    image check is « non vérifiable » and stays in the total."""
+    import shutil
+    import socket
+    from types import SimpleNamespace
+
+    path = tmp_path / "frozen.sock"
+    frozen = socket.socket(socket.AF_UNIX)
+    frozen.bind(str(path))
+    frozen.listen(16)                     # connections queue up; nothing is ever read or answered
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
+    exercise = exercises.get("docker-rootless")
+    shutil.copytree(exercise.directory / "solution", tmp_path / exercise.id)
+    try:
+        report, _ = runner.run(exercise, learner="t", work_dir=tmp_path, kube=SimpleNamespace())
+    finally:
+        frozen.close()
+    docker = [r for r in report.results if r.check_id.split("/")[0] in
+              {c.id for c in exercise.checks if c.type == "docker"}]
+    assert docker and all(r.status is Status.SKIPPED and r.counts for r in docker), repr(report)
+    assert 0 < runner.scaled(report, exercise.points) < exercise.points
