@@ -1,7 +1,8 @@
 """cpin-autoformation: the notebook API.
 
 `check`, `grade`, `hint`, `reset`, `apply`, `progress` (`grader.api`); `kubectl`, `namespace`,
-`render_chart`, `provided_path`, `show_provided`, `kit_path`, `copy_starter` (`grader.notebook`).
+`render_chart`, `provided_path`, `show_provided`, `kit_path`, `copy_starter`, `base_image`, `try_image`
+(`grader.notebook`).
 Names are resolved lazily so that `import grader` stays instant; the Kubernetes client is only
 imported by the first call that needs a cluster.
 """
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 _HOMES = {"check": "api", "grade": "api", "hint": "api", "reset": "api", "apply": "api", "progress": "api",
           "kubectl": "notebook", "namespace": "notebook", "render_chart": "notebook", "provided_path": "notebook",
-          "show_provided": "notebook", "kit_path": "notebook", "copy_starter": "notebook"}
+          "show_provided": "notebook", "kit_path": "notebook", "copy_starter": "notebook",
+          "base_image": "notebook", "try_image": "notebook"}
 __all__ = list(_HOMES)
 
 

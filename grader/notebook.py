@@ -126,3 +126,25 @@ def render_chart(chart_dir: str | Path, values: list | tuple | str | Path = (), 
     rendered = RenderedChart(done.stdout)
     rendered.source = f"rendu du chart « {chart_dir} »"
     return rendered
+
+
+def base_image(key: str = "python") -> str:
+    """The base image of the container exercises: the kit's own (offline) when ready, else the public one."""
+    from grader.images import resolve
+    return resolve(key)
+
+
+def try_image(folder: str | Path, dockerfile: str = "Dockerfile") -> None:
+    """Build `folder`'s image and run it as the platform would (read-only, any UID of group 0); print each
+    sub-check in French. A try, not a grade: nothing is recorded."""
+    from grader.checks.docker import check_image
+    from grader.errors import CpinError
+    try:
+        results = check_image(folder, dockerfile=dockerfile, build_args={"BASE_IMAGE": base_image()})
+    except CpinError as error:
+        print(error.render())
+        return
+    for r in results:
+        print("✔" if r.status.scores else "✘", r.title, "—", r.message)
+        if r.hint and not r.status.scores:
+            print("    →", r.hint)

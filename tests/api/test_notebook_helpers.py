@@ -1,4 +1,5 @@
-"""The helpers notebooks import from `grader` (no notebook reaches into `grader.cluster`, `tools` or `config`)."""
+"""The helpers notebooks import from `grader` (no notebook reaches into `grader.cluster`, `tools`, `config`,
+`images`, `checks`…)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,8 @@ import grader
 from grader.errors import InputError
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*/*.ipynb"))
-INTERNAL = ("grader.cluster", "grader.tools", "grader.config", "grader.exercises", "grader.api")
+INTERNAL = ("grader.cluster", "grader.tools", "grader.config", "grader.exercises", "grader.api", "grader.images",
+            "grader.checks", "grader.runner", "grader.kube", "grader.course")
 
 
 def test_every_exported_name_resolves():
@@ -23,7 +25,8 @@ def test_no_notebook_imports_an_internal_module_or_defines_a_shared_helper(path)
     cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
     source = "\n".join("".join(c["source"]) for c in cells)
     assert not [name for name in INTERNAL if name in source]
-    assert not [helper for helper in ("def kubectl", "def fichier_fourni", "def copier_fourni") if helper in source]
+    assert not [helper for helper in ("def kubectl", "def fichier_fourni", "def copier_fourni", "def essai",
+                                      "def image_de_base") if helper in source]
 
 
 def test_provided_files_and_starters(tmp_path, capsys):
