@@ -100,13 +100,16 @@ def render_chart(chart_dir: str | Path, values: list | tuple | str | Path = (), 
     `values`: values files applied in order after the chart's `values.yaml` (the last one wins).
     Errors are French: chart or values file missing, helm missing, the chart does not render.
     """
+    if not isinstance(chart_dir, (str, Path)) or not isinstance(values, (str, Path, list, tuple)):
+        raise InputError("render_chart attend le chemin du chart et des fichiers de valeurs : "
+                         "render_chart(\"mon-chart\", values=[\"values-dev.yaml\"]).")
     chart = Path(chart_dir)
     if not (chart / "Chart.yaml").is_file():
         raise InputError(f"Chart Helm « {chart_dir} » introuvable : il faut un dossier qui contient Chart.yaml.",
                          hint_fr="Vérifiez le chemin (relatif au dossier du notebook).")
     files = [values] if isinstance(values, (str, Path)) else list(values)
     for item in files:
-        if not Path(item).is_file():
+        if not isinstance(item, (str, Path)) or not Path(item).is_file():
             raise InputError(f"Fichier de valeurs « {item} » introuvable.",
                              hint_fr="Vérifiez le chemin ; exécutez d'abord la cellule qui l'écrit.")
     if not isinstance(release, str) or not release:

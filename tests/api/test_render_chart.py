@@ -81,3 +81,12 @@ def test_apply_names_the_chart_when_its_render_is_not_usable(learner, exercise_r
     with pytest.raises(InputError) as caught:
         grader.apply(rendered, exercise="rendu-vide")
     assert caught.value.message_fr == f"Rien à appliquer : le rendu du chart « {chart} » est vide."
+
+
+@pytest.mark.parametrize("arguments", [(123,), ("chart", 42), ("chart", [None])])
+def test_wrong_argument_types_get_a_french_error(arguments, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chart").mkdir()
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    with pytest.raises(InputError, match="render_chart|introuvable"):
+        grader.render_chart(*arguments)
