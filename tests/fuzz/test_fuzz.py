@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader import api, cli
-from grader.checks.kube import load_documents
+from grader.kube.manifests import load_documents
 from grader.errors import CpinError
 from grader.rules import lint_text
 
