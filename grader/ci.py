@@ -107,14 +107,9 @@ def read_ci_file(path: Path) -> dict:
     if not path.is_file():
         raise InputError(f"Fichier {CI_FILE} absent de {path.parent}.",
                          hint_fr="Le pipeline de la plateforme se lit dans .gitlab-ci-dso.yml, à la racine du dépôt.")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_GitLabLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise InputError(f"Erreur YAML dans {CI_FILE}{where} : {problem}.",
-                         hint_fr="Vérifiez l'indentation (espaces, pas de tabulations) et les deux-points.") from error
+    from grader.files import read_text
+    from grader.yamlload import safe_load
+    data = safe_load(read_text(path, shown=CI_FILE), CI_FILE, loader=_GitLabLoader)   # bounded, French errors
     if not isinstance(data, dict):
         raise InputError(f"{CI_FILE} doit contenir un dictionnaire de jobs (il est vide ou n'est qu'une valeur).")
     return data

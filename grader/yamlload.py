@@ -64,6 +64,7 @@ class YamlDoc:
 class YamlSyntaxError:
     line: int | None
     problem: str            # French, with PyYAML's original wording as detail
+    column: int | None = None
 
 
 class _Refused(Exception):
@@ -149,10 +150,12 @@ def _walk(root: yaml.Node, out: dict[str, int]) -> None:
                 stack.append((item, path))
 
 
-def load_all(text: str, *, line_offset: int = 0) -> tuple[list[YamlDoc], YamlSyntaxError | None]:
-    """Documents of a YAML stream; on an error, the documents before it and the error (in French)."""
+def load_all(text: str, *, line_offset: int = 0,
+             loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> tuple[list[YamlDoc], YamlSyntaxError | None]:
+    """Documents of a YAML stream; on an error, the documents before it and the error (in French).
+    `loader`: a SafeLoader subclass that knows more tags (GitLab's `!reference`)."""
     docs: list[YamlDoc] = []
-    constructor = yaml.SafeLoader("")
+    constructor = loader("")
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:
@@ -168,27 +171,28 @@ def load_all(text: str, *, line_offset: int = 0) -> tuple[list[YamlDoc], YamlSyn
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return docs, YamlSyntaxError(mark.line + 1 + line_offset if mark else None, french_problem(str(problem)))
+        return docs, YamlSyntaxError(mark.line + 1 + line_offset if mark else None, french_problem(str(problem)),
+                                     mark.column + 1 if mark else None)
     except (ValueError, TypeError, OverflowError, RecursionError) as error:  # e.g. bad timestamps
         return docs, YamlSyntaxError(None, f"valeur que le lecteur YAML ne sait pas construire "
                                            f"(détail : {type(error).__name__}: {str(error)[:200]})")
     return docs, None
 
 
-def safe_load_all(text: str, source: str) -> list[Any]:
+def safe_load_all(text: str, source: str, *, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> list[Any]:
     """The documents of `text` (None documents dropped), or a French `InputError` naming `source`."""
-    docs, error = load_all(text)
+    docs, error = load_all(text, loader=loader)
     if error is not None:
-        where = f" (ligne {error.line})" if error.line else ""
+        where = f" (ligne {error.line}" + (f", colonne {error.column})" if error.column else ")") if error.line else ""
         raise InputError(f"{source} : YAML illisible{where} : {error.problem}.",
                          hint_fr="Vérifiez l'indentation (des espaces, pas de tabulations), les « : » et les "
                                  "guillemets ; n'utilisez pas d'alias qui démultiplient le fichier.")
     return [d.data for d in docs if d.data is not None]
 
 
-def safe_load(text: str, source: str) -> Any:
+def safe_load(text: str, source: str, *, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """The single document of `text` (None if empty), or a French `InputError` naming `source`."""
-    docs = safe_load_all(text, source)
+    docs = safe_load_all(text, source, loader=loader)
     if len(docs) > 1:
         raise InputError(f"{source} : un seul document YAML attendu, {len(docs)} trouvés (séparés par « --- »).",
                          hint_fr="Gardez un seul document dans ce fichier.")

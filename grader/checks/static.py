@@ -78,16 +78,15 @@ def declares_something(path: Path) -> bool:
     """Whether a learner file holds anything to lint: a YAML document that is not empty, or (any other
     file) a line that is neither blank nor a comment. Unreadable YAML counts as something (the linter
     reports it)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from grader.errors import InputError
+    from grader.files import read_text
+    from grader.yamlload import safe_load_all
+    try:   # bounded: a FIFO, a device or an alias bomb is "something", and the linter's finding says why
+        text = read_text(path, shown=str(path.name))
+        if path.suffix in (".yaml", ".yml"):
+            return any(doc not in (None, "", [], {}) for doc in safe_load_all(text, str(path.name)))
+    except InputError:
         return True
-    if path.suffix in (".yaml", ".yml"):
-        import yaml
-        try:
-            return any(doc not in (None, "", [], {}) for doc in yaml.safe_load_all(text))
-        except yaml.YAMLError:
-            return True
     return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 

@@ -1,6 +1,8 @@
 """The kit's CI catalogue and the pipeline file reader: pure checks, no process."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import yaml
 
@@ -43,7 +45,7 @@ def test_ref_slug_follows_gitlab(ref, expected):
 def test_yaml_error_names_line_and_column(tmp_path):
     path = tmp_path / ".gitlab-ci-dso.yml"
     path.write_text("stages: [test]\njob:\n  script: [echo\n")
-    with pytest.raises(InputError, match=r"Erreur YAML dans .gitlab-ci-dso.yml ligne \d+, colonne \d+"):
+    with pytest.raises(InputError, match=r"\.gitlab-ci-dso\.yml : YAML illisible \(ligne \d+, colonne \d+\)"):
         ci.read_ci_file(path)
 
 
@@ -67,3 +69,17 @@ def test_pushed_tags_are_read_from_docker_push_output(tmp_path):
                    "latest: digest: sha256:" + "1" * 64 + " size: 1150\n")
     jobs = [ci.Job("build", "build", "success", log=str(log))]
     assert ci._pushed_in_logs(jobs, "127.0.0.1:5000") == {"alice/app:1a2b3c4d"}
+
+
+@pytest.mark.timeout(30)   # hang guard: the bomb once expanded without bound
+def test_alias_bomb_and_fifo_in_the_pipeline_file_are_refused_in_french(tmp_path):
+    path = tmp_path / ".gitlab-ci-dso.yml"
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f'{chr(98 + i)}: &{chr(98 + i)} [{",".join(["*" + chr(97 + i)] * 10)}]\n' for i in range(8))
+    path.write_text(bomb)
+    with pytest.raises(InputError, match="billion laughs"):
+        ci.read_ci_file(path)
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(InputError, match="gitlab-ci-dso.yml"):
+        ci.read_ci_file(path)

@@ -160,7 +160,7 @@ def test_repo_without_commit_is_refused_and_nothing_is_lost(platform, tmp_path):
 def test_cli_reports_a_yaml_error_in_french(platform, tmp_path, capsys):
     repo = make_repo(tmp_path / "yaml", GOOD + "oops: [\n")
     assert cli.main(["ci", "run", "--repo", str(repo)]) == 2
-    assert "Erreur YAML dans .gitlab-ci-dso.yml ligne" in capsys.readouterr().err
+    assert ".gitlab-ci-dso.yml : YAML illisible (ligne" in capsys.readouterr().err
 
 
 def test_registry_down_is_said_before_running(tmp_path, monkeypatch):
