@@ -60,3 +60,10 @@ CARRE = "def carre(x):\n    return x * x"
 SALUER = "def saluer(nom):\n    return f\"Bonjour {nom} !\""
 LABELS = "LABELS = {\"app\": \"web\", \"env\": \"dev\", \"tier\": \"front\"}"
 COMPLETE = {"carre-reponse": CARRE, "saluer-reponse": SALUER, "labels-reponse": LABELS}
+
+
+def interruptible() -> None:
+    """`preexec_fn` for a grading run a test will Ctrl-C: SIGINT back to its default. A shell without job
+    control starts background commands with SIGINT ignored, and children inherit that (pytest run with `&`)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

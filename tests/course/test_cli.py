@@ -90,7 +90,7 @@ def test_interrupted_run_resumes_where_it_stopped(cpin, course, capsys):
     import signal
     import tempfile
 
-    from course_helpers import submit
+    from course_helpers import interruptible, submit
     from grader.course import autograde
 
     nb = answer(nbformat.read(course.step("release") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4), COMPLETE)
@@ -100,7 +100,8 @@ def test_interrupted_run_resumes_where_it_stopped(cpin, course, capsys):
     before = set(os.listdir(tempfile.gettempdir()))
     argv = [sys.executable, "-m", "grader.cli", "course", "--course", str(course.root), "grade", ASSIGNMENT,
             "--workers", "1", "--cluster", "none", *[a for s in students for a in ("--student", s)]]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=interruptible)
     first = proc.stdout.readline()
     while "/4" not in first and first:
         first = proc.stdout.readline()

@@ -15,7 +15,7 @@ import time
 import pytest
 
 import hostile_notebooks as nbs
-from course_helpers import DATA, answer, build_course, insert_after, release_nb, submit
+from course_helpers import DATA, answer, build_course, insert_after, interruptible, release_nb, submit
 from hostile_helpers import T2, sandbox_uid_processes
 from grader.course import autograde, layout, workers
 
@@ -115,7 +115,7 @@ def test_ctrl_c_stops_cleanly_and_the_run_resumes(course_env):
     grading = subprocess.Popen([sys.executable, "-m", "grader.cli", "course", "grade", T2, "--cluster", "none",
                                 "--workers", "2", "--cell-timeout", "200", "--timeout", "300"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=interruptible)
     while grading.poll() is None and len(_kernels_sleeping()) < 2:   # both sandboxes are in the slow cell
         time.sleep(0.5)
     os.killpg(grading.pid, signal.SIGINT)                 # what the terminal sends on Ctrl-C
