@@ -11,6 +11,23 @@ from grader.config import REPO_ROOT
 DATA = Path(__file__).parent / "data"
 ASSIGNMENT = "t1-python"
 
+# The answer of the test assignment t2-grade: a Pod manifest, well written (GOOD) or on `latest`.
+GOOD = """apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27.3
+      resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
+"""
+LATEST = GOOD.replace("nginx:1.27.3", "nginx:latest")
+
+
+def writes(manifest: str) -> str:
+    """A learner cell that writes `manifest` to pod.yaml."""
+    return f"open('pod.yaml', 'w').write('''{manifest}''')"
+
 
 def build_course(root: Path, notebooks: Path = DATA / "notebooks", assignments: list[str] | None = None):
     """Course dir with the repo's nbgrader_config.py, generated from `notebooks`."""

@@ -8,24 +8,11 @@ import sqlite3
 import nbformat
 import pytest
 
-from course_helpers import answer, release_nb, submit
+from course_helpers import GOOD, LATEST, answer, release_nb, submit
+from course_helpers import writes as _writes
 from grader.course import autograde, evidence
 
 T2 = "t2-grade"
-GOOD = """apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27.3
-      resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
-"""
-LATEST = GOOD.replace("nginx:1.27.3", "nginx:latest")
-
-
-def _writes(manifest: str) -> str:
-    return f"open('pod.yaml', 'w').write('''{manifest}''')"
 
 
 def _learner_log(tmp_path, monkeypatch, manifests: list[str], learner: str = "alice"):

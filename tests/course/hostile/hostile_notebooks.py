@@ -1,20 +1,7 @@
 """Hostile learner cells (Python source), each written as a real learner would type it in a cell."""
 from __future__ import annotations
 
-GOOD = """apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27.3
-      resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
-"""
-LATEST = GOOD.replace("nginx:1.27.3", "nginx:latest")
-
-
-def writes(manifest: str) -> str:
-    return f"open('pod.yaml', 'w').write('''{manifest}''')"
+from course_helpers import GOOD, LATEST, writes  # noqa: F401 - the honest answers, shared with the course tests
 
 
 # Full marks without the work: replace grade() everywhere the test cell could find it.
