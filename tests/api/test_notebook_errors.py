@@ -33,7 +33,7 @@ def errors(cell) -> list[dict]:
 @pytest.mark.parametrize("text, expected", [
     ("", "Rien à appliquer : le texte ou le chemin donné est vide."),
     ("   \n", "Rien à appliquer"),
-    ("apiVersion: v1\nkind: [\n", "texte : YAML illisible (ligne 3)"),
+    ("apiVersion: v1\nkind: [\n", "texte : YAML illisible (ligne 3, colonne 1)"),
     ("# rien\n---\n", "texte : aucun objet Kubernetes (vide, ou seulement des commentaires)."),
     ("kind: ConfigMap\nmetadata: {name: x}\n", "l'objet ConfigMap du document n° 1 n'a pas de « apiVersion »."),
     ("apiVersion: v1\nkind: ConfigMap\n", "n'a pas de « metadata.name »"),
