@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import glob
 import json
+import sys
 import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,6 +16,7 @@ import hostile_notebooks as nbs
 from hostile_helpers import T2, digest, sandbox_uid_processes
 from course_helpers import answer, insert_after, release_nb, submit
 from grader import certify
+from grader.config import REPO_ROOT, settings
 from grader.course import autograde, layout
 
 pytestmark = pytest.mark.slow
@@ -95,8 +98,11 @@ def test_the_spy_reads_and_writes_nothing_of_the_trainer(batch):
     assert "('REFUS'" in loot
     listed = ast.literal_eval(loot.strip())
     # only the parents of the kit's read-only mounts are listable: they hold the way to the kit, nothing else
-    assert {entry[1] for entry in listed if entry[0] == "LISTE"} <= {"/root", "/work"}
-    assert all(set(entry[2]) <= {".pyenv", ".cache", "wt-hostile", "main"} for entry in listed if entry[0] == "LISTE")
+    kit = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, REPO_ROOT, settings().cache_dir)]
+    parents = {str(a) for p in kit for a in p.parents if str(a) != "/"}
+    way = {part for p in kit for part in p.parts}
+    assert {entry[1] for entry in listed if entry[0] == "LISTE"} <= parents
+    assert all(set(entry[2]) <= way for entry in listed if entry[0] == "LISTE")
     for what in ("('LU'", "('ECRIT'", "('SQL'", "PRIVATE KEY", "BEGIN SOLUTION", "SQLite format",
                  "CPIN_COURSE", "KUBECONFIG"):
         assert what not in loot, what
