@@ -3,7 +3,7 @@
 Not a process pool: in a pool, a worker that dies (killed, out of memory, a crashed interpreter)
 breaks the pool and every queued job with it. Here each job has its own process and pipe; a death
 costs that job only (`lost(job, reason)`), and the next job starts in a fresh process. Ctrl-C in the
-parent stops the children with SIGTERM (their `finally` blocks close namespaces and delete folders),
+parent (taken only while it waits for the children) stops the children with SIGTERM (their `finally` blocks close namespaces and delete folders),
 then SIGKILL after a grace period, and is raised again once they are gone.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
 
 def _child(work, job, conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})   # blocked by the parent around fork
     signal.signal(signal.SIGTERM, _stop)              # the parent's stop: run the cleanups, then exit
     quiet = os.open(os.devnull, os.O_WRONLY)           # what goes wrong is in the result; a stopped
     os.dup2(quiet, 2)                                  # kernel start would only print tracebacks
@@ -48,6 +49,9 @@ def run(jobs: list[J], work: Callable[[J], R], *, workers: int, lost: Callable[[
     ctx = _context()
     pending = list(jobs)
     running: dict[int, tuple] = {}        # sentinel → (process, connection, job)
+    # Ctrl-C is let in only while waiting for the children: anywhere else (a fork, a multiprocessing
+    # finalizer) it can land in a hook where Python merely prints it, and the batch would go on.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         while pending or running:
             while pending and len(running) < max(1, workers):
@@ -59,7 +63,11 @@ def run(jobs: list[J], work: Callable[[J], R], *, workers: int, lost: Callable[[
                 if started:
                     started(job, process.pid)
                 running[process.sentinel] = (process, receive, job)
-            ready = wait([*running, *(r[1] for r in running.values())])
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            try:
+                ready = wait([*running, *(r[1] for r in running.values())])
+            finally:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             for sentinel, (process, receive, job) in list(running.items()):
                 if sentinel not in ready and receive not in ready:
                     continue
@@ -86,6 +94,7 @@ def run(jobs: list[J], work: Callable[[J], R], *, workers: int, lost: Callable[[
                 yield job, result
     finally:
         _stop_all([r[0] for r in running.values()])
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _stop_all(processes) -> None:

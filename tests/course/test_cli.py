@@ -107,7 +107,7 @@ def test_interrupted_run_resumes_where_it_stopped(cpin, course, capsys):
         first = proc.stdout.readline()
     os.killpg(proc.pid, signal.SIGINT)                   # one submission done: Ctrl-C, as a terminal sends it
     _, err = proc.communicate(timeout=120)
-    assert "1/4" in first and proc.returncode == 130 and "Interrompu" in err
+    assert "1/4" in first and proc.returncode == 130 and "Interrompu" in err, err[-2000:]
     done = [s for s in students if autograde.read_record(course, ASSIGNMENT, s)]
     assert 1 <= len(done) < 4
     leftovers = {p for p in set(os.listdir(tempfile.gettempdir())) - before if p.startswith("cpin-grade-")}
