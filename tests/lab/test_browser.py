@@ -32,11 +32,14 @@ def test_module_00_first_check_renders_in_french(lab_server_on_cluster, tmp_path
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{server.url}/lab/tree/{relative}?token={server.token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            # keys typed before the kernel is idle can be lost on a loaded machine: wait for « Inactif »
+            page.wait_for_selector(".jp-StatusBar-Widget >> text=Inactif", timeout=180_000)
             menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
             assert "Fichier" in menus and "Nbgrader" not in menus        # French, no authoring menu
             page.locator(".jp-Notebook .jp-Cell").first.click()
             for _ in range(_cells_to_first_check(notebook)):
                 page.keyboard.press("Shift+Enter")
+                page.wait_for_timeout(200)
             report = page.wait_for_selector(".cpin-report", timeout=180_000)
             text = report.inner_text()
             page.screenshot(path=str(tmp_path / "module-00.png"), full_page=False)
