@@ -72,8 +72,8 @@ def test_a_foreign_kubeconfig_given_without_context_is_refused(decoy_kubeconfig)
         guard.resolve(kubeconfig=decoy_kubeconfig)
 
 
-def test_a_foreign_context_named_like_the_kits_is_refused(decoy, tmp_path, monkeypatch):
-    """A context called `cpin-local` in a file the kit did not write is still foreign."""
+def _impostor(decoy, tmp_path, monkeypatch):
+    """The decoy's kubeconfig with its context renamed `cpin-local`, current; the kit's data dir empty."""
     config = yaml.safe_load(decoy.kubeconfig().read_text())
     config["contexts"][0]["name"] = "cpin-local"
     config["current-context"] = "cpin-local"
@@ -81,6 +81,12 @@ def test_a_foreign_context_named_like_the_kits_is_refused(decoy, tmp_path, monke
     impostor.write_text(yaml.safe_dump(config))
     monkeypatch.setenv("KUBECONFIG", str(impostor))
     monkeypatch.setenv("CPIN_DATA", str(tmp_path / "empty"))
+    return impostor
+
+
+def test_a_foreign_context_named_like_the_kits_is_refused(decoy, tmp_path, monkeypatch):
+    """A context called `cpin-local` in a file the kit did not write is still foreign."""
+    impostor = _impostor(decoy, tmp_path, monkeypatch)
     with pytest.raises(ContextRefused):
         guard.resolve()
     with pytest.raises(ContextRefused):
@@ -91,13 +97,7 @@ def test_a_look_alike_cpin_local_named_explicitly_is_refused_while_the_kit_clust
         decoy, tmp_path, monkeypatch, capsys):
     """The decoy renamed `cpin-local`, the kit's cluster down (empty data dir), `--context cpin-local`:
     refused, because the kit knows its cluster by its CA, not by a name; nothing reaches the decoy."""
-    config = yaml.safe_load(decoy.kubeconfig().read_text())
-    config["contexts"][0]["name"] = "cpin-local"
-    config["current-context"] = "cpin-local"
-    impostor = tmp_path / "impostor"
-    impostor.write_text(yaml.safe_dump(config))
-    monkeypatch.setenv("KUBECONFIG", str(impostor))
-    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "empty"))
+    impostor = _impostor(decoy, tmp_path, monkeypatch)
     with pytest.raises(ContextRefused, match="porte le nom d'un cluster du kit"):
         guard.resolve(context="cpin-local")
     assert cli.main(["env", "create", "sosie", "dev", "--type", "dev", "--context", "cpin-local"]) == 1
