@@ -102,12 +102,17 @@ def _load_manifest(lab: Path) -> dict:
         return {}
 
 
+def _copy(built: Path, target: Path) -> None:
+    """A release into the workspace, without the cache's own manifest."""
+    shutil.copytree(built, target, ignore=shutil.ignore_patterns(MANIFEST))
+
+
 def _place(module: str, built: Path, lab: Path, record: dict) -> Placed:
     files = {k: v for k, v in _files(built).items() if k != MANIFEST}
     key = json.loads((built / MANIFEST).read_text(encoding="utf-8"))["release"]
     here, known = lab / module, record.get(module)
     if not here.exists():
-        shutil.copytree(built, here, ignore=shutil.ignore_patterns(MANIFEST))
+        _copy(built, here)
         record[module] = {"release": key, "files": files}
         return Placed(module, "ajouté", here)
     if known and known["release"] == key:
@@ -115,12 +120,12 @@ def _place(module: str, built: Path, lab: Path, record: dict) -> Placed:
     untouched = known is not None and _files(here) == known["files"]
     if untouched:
         shutil.rmtree(here)
-        shutil.copytree(built, here, ignore=shutil.ignore_patterns(MANIFEST))
+        _copy(built, here)
         record[module] = {"release": key, "files": files}
         return Placed(module, "mis à jour", here)
     beside = lab / f"{module}{NEW_SUFFIX}"
     shutil.rmtree(beside, ignore_errors=True)
-    shutil.copytree(built, beside, ignore=shutil.ignore_patterns(MANIFEST))
+    _copy(built, beside)
     return Placed(module, "nouvelle version à côté", beside)
 
 
