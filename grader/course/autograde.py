@@ -111,11 +111,11 @@ def grade_submission(job: Job) -> SubmissionResult:
     start = time.monotonic()
     outcome = SubmissionResult(job.assignment, job.student, "ok", fingerprint=job.fingerprint,
                       mode="evidence" if job.options.from_evidence else "live")
+    readonly = jails.readonly_paths(*_kit_paths(job.assignment))
     work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{os.getpid()}-")).resolve()
+    jail = jails.Jail(root=work, uid=jails.UID_BASE + job.slot, unsafe=job.options.unsafe, readonly=readonly)
     fence = None
     try:
-        jail = jails.Jail(root=work, uid=jails.UID_BASE + job.slot, unsafe=job.options.unsafe,
-                          readonly=jails.readonly_paths(*_kit_paths(job.assignment)))
         shutil.copytree(job.submission, jail.home, symlinks=True, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
         jail.prepare()
@@ -159,7 +159,7 @@ def grade_submission(job: Job) -> SubmissionResult:
     finally:
         if fence is not None:
             fencing.close(fence)
-        shutil.rmtree(work, ignore_errors=True)
+        jail.remove()
     outcome.score = round(sum(c["score"] or 0.0 for cells in outcome.scores.values() for c in cells), 4)
     outcome.max_score = round(sum(c["max_score"] for cells in outcome.scores.values() for c in cells), 4)
     outcome.seconds = round(time.monotonic() - start, 3)

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +95,24 @@ class Jail:
             for path in (top, *top.rglob("*")):
                 os.lchown(path, self.uid, self.uid)
 
+    def remove(self, timeout: float = 30.0) -> None:
+        """Delete the work folder once no process of the sandbox's uid can still write in it.
+
+        A killed pid namespace is torn down asynchronously: a fork bomb's children may still create
+        files for a moment, which would leave a half-deleted folder behind."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.unsafe and os.geteuid() == 0:
+                for pid in processes_of(self.uid):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            shutil.rmtree(self.root, ignore_errors=True)
+            if not self.root.exists() or time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
+
     def inside(self, path: Path) -> str:
         """Where an outside path of this jail appears to the kernel."""
         if self.unsafe:
@@ -135,6 +155,22 @@ class Jail:
             return [*cmd, "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                     "--cap-add", "CAP_SETPCAP", "--", *drop, *limits, *argv]
         return [*cmd, "--unshare-user", "--uid", "65534", "--gid", "65534", "--", *limits, *argv]
+
+
+def processes_of(uid: int) -> list[int]:
+    """Pids of the processes whose real uid is `uid` (read from /proc)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as status:
+                line = next(row for row in status if row.startswith("Uid:"))
+        except (OSError, StopIteration):
+            continue
+        if int(line.split()[1]) == uid:
+            found.append(int(name))
+    return found
 
 
 def readonly_paths(*extra: Path) -> tuple[Path, ...]:

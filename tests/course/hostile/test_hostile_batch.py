@@ -60,7 +60,8 @@ def batch(hostile_course, tmp_path_factory):
                                                                          "source": "note", "metadata": {}}]
     submit(course, "cellules-abimees", text=json.dumps(damaged), assignment=T2)
     before = {"key": digest(key), "source": digest(source), "neighbour": digest(neighbour),
-              "outside": digest(outside), "key_mode": key.stat().st_mode & 0o777}
+              "outside": digest(outside), "key_mode": key.stat().st_mode & 0o777,
+              "work": set(glob.glob(f"{tempfile.gettempdir()}/cpin-grade-*"))}   # other runs' folders
     outcomes = autograde.grade(course, T2, options=autograde.Options(workers=2, cell_timeout=30, budget=90))
     return course, {o.student: o for o in outcomes}, before, key, source, neighbour, outside
 
@@ -82,7 +83,8 @@ def test_the_gradebook_holds_the_honest_scores_and_nothing_else(batch):
 def test_key_course_and_neighbours_are_untouched(batch):
     _, _, before, key, source, neighbour, outside = batch
     after = {"key": digest(key), "source": digest(source), "neighbour": digest(neighbour),
-             "outside": digest(outside), "key_mode": key.stat().st_mode & 0o777}
+             "outside": digest(outside), "key_mode": key.stat().st_mode & 0o777,
+              "work": set(glob.glob(f"{tempfile.gettempdir()}/cpin-grade-*"))}   # other runs' folders
     assert after == before and after["key_mode"] == 0o600
 
 
@@ -123,11 +125,11 @@ def test_outputs_are_capped(batch):
 
 
 def test_limits_held_and_nothing_outlives_the_batch(batch):
-    course, *_ = batch
+    course, _, before, *_ = batch
     told = _outputs(course, "vorace", "bytearray")
     assert "mémoire refusée" in told and "processus refusés" in told
     assert sandbox_uid_processes() == []
-    assert glob.glob(f"{tempfile.gettempdir()}/cpin-grade-*") == []
+    assert set(glob.glob(f"{tempfile.gettempdir()}/cpin-grade-*")) - before["work"] == set()
 
 
 def test_a_kernel_that_kills_itself_costs_its_own_notebook_only(batch):
