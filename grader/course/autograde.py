@@ -61,7 +61,6 @@ class Job:
     notebooks: tuple[NotebookPaths, ...]
     fingerprint: str
     options: Options
-    slot: int = 0                    # the submission's number in the batch: its sandbox uid
 
 
 @dataclass
@@ -113,7 +112,8 @@ def grade_submission(job: Job) -> SubmissionResult:
                       mode="evidence" if job.options.from_evidence else "live")
     readonly = jails.readonly_paths(*_kit_paths(job.assignment))
     work = Path(tempfile.mkdtemp(prefix=f"cpin-grade-{os.getpid()}-")).resolve()
-    jail = jails.Jail(root=work, uid=jails.UID_BASE + job.slot, unsafe=job.options.unsafe, readonly=readonly)
+    uid, lease = jails.claim_uid()
+    jail = jails.Jail(root=work, uid=uid, unsafe=job.options.unsafe, readonly=readonly)
     fence = None
     try:
         shutil.copytree(job.submission, jail.home, symlinks=True, dirs_exist_ok=True,
@@ -160,6 +160,7 @@ def grade_submission(job: Job) -> SubmissionResult:
         if fence is not None:
             fencing.close(fence)
         jail.remove()
+        os.close(lease)
     outcome.score = round(sum(c["score"] or 0.0 for cells in outcome.scores.values() for c in cells), 4)
     outcome.max_score = round(sum(c["max_score"] for cells in outcome.scores.values() for c in cells), 4)
     outcome.seconds = round(time.monotonic() - start, 3)
@@ -267,7 +268,7 @@ def plan(course: Course, assignment: str, students: list[str] | None, options: O
             skipped.append(SubmissionResult(assignment, student, "skipped", score=record.get("score", 0.0),
                                    max_score=record.get("max_score", 0.0), fingerprint=fp, mode=mode))
             continue
-        jobs.append(Job(assignment, student, submission, notebooks, fp, options, slot=len(jobs)))
+        jobs.append(Job(assignment, student, submission, notebooks, fp, options))
     return jobs, skipped
 
 

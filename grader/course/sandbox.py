@@ -25,8 +25,10 @@ fenced token of its own namespaces.
 from __future__ import annotations
 
 import os
+import fcntl
 import shutil
 import signal
+import tempfile
 import sys
 import time
 from dataclasses import dataclass, field
@@ -34,7 +36,8 @@ from pathlib import Path
 
 from grader.errors import CpinError
 
-UID_BASE = 61000                 # submission n of a batch runs as uid UID_BASE + n (root only)
+UID_BASE = 61000                 # sandbox uids are claimed from here up (root only), one per running submission
+UID_COUNT = 4000
 HOME = "/home/apprenant"         # the submission's copy: cwd and HOME inside
 DATA = "/donnees"                # the submission's CPIN_DATA inside (fenced kubeconfig, attempt log)
 RUN = "/run/cpin"                # the kernel's connection file (read-only)
@@ -155,6 +158,25 @@ class Jail:
             return [*cmd, "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                     "--cap-add", "CAP_SETPCAP", "--", *drop, *limits, *argv]
         return [*cmd, "--unshare-user", "--uid", "65534", "--gid", "65534", "--", *limits, *argv]
+
+
+def claim_uid() -> tuple[int, int]:
+    """(uid, lease): a sandbox uid no other grading process on this machine holds, even in another batch.
+
+    The lease is an open file locked with `flock`: the kernel frees it when the grading process ends,
+    however it ends. Close it (`os.close`) once the jail is removed."""
+    locks = Path(tempfile.gettempdir()) / "cpin-sandbox-uids"
+    locks.mkdir(mode=0o700, exist_ok=True)
+    for uid in range(UID_BASE, UID_BASE + UID_COUNT):
+        fd = os.open(locks / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise SandboxUnavailable(f"aucun identifiant de bac à sable libre ({UID_BASE}–{UID_BASE + UID_COUNT - 1}) : "
+                             "trop de corrections en cours sur cette machine.")
 
 
 def processes_of(uid: int) -> list[int]:

@@ -30,14 +30,13 @@ class Verdict:
         return complete and abs(self.score - self.expected) < 1e-6
 
 
-def _job(course: Course, assignment: str, version: str, folder: Path, options: autograde.Options,
-         slot: int = 0) -> autograde.Job:
+def _job(course: Course, assignment: str, version: str, folder: Path, options: autograde.Options) -> autograde.Job:
     step = "source" if version == "solution" else "release"
     target = folder / version
     shutil.copytree(course.step(step) / assignment, target)
     notebooks = tuple(autograde.NotebookPaths(p.stem, p, course.step("release") / assignment / p.name)
                       for p in course.source_notebooks(assignment))
-    return autograde.Job(assignment, f"validation-{version}", target, notebooks, "", options, slot=slot)
+    return autograde.Job(assignment, f"validation-{version}", target, notebooks, "", options)
 
 
 def validate(course: Course, assignments: list[str], options: autograde.Options) -> list[Verdict]:
@@ -48,7 +47,7 @@ def validate(course: Course, assignments: list[str], options: autograde.Options)
     folder = Path(tempfile.mkdtemp(prefix="cpin-validate-"))
     try:
         pairs = [(a, v) for a in assignments for v in ("solution", "depart")]
-        jobs = [_job(course, a, v, folder / a, options, slot) for slot, (a, v) in enumerate(pairs)]
+        jobs = [_job(course, a, v, folder / a, options) for a, v in pairs]
         done = {id(job): outcome for job, outcome in autograde.run_jobs(jobs, options.workers)}
         outcomes = [done[id(job)] for job in jobs]
     finally:
