@@ -1,0 +1,47 @@
+"""The secret operators of the platform, as one Python process: SopsSecret and VaultStaticSecret.
+
+Stands in for isindir/sops-secrets-operator and HashiCorp's Vault Secrets Operator (subsets: see
+`grader/operators/sopssecret.py` and `vaultstaticsecret.py`). It runs on the host, next to the kit's
+cluster (the active one in the data dir), with the cluster's age private key read from
+`<data dir>/age/` (never copied into the cluster). It listens on no port: its probe is a heartbeat file
+the loop rewrites at each pass (the port the lifecycle records stays unused).
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+from grader import sops
+from grader.services.base import Service, ServiceFailed
+
+
+class SecretsOperators(Service):
+    name = "secrets-operators"
+    stands_for = "opérateurs de secrets (sops-secrets-operator, Vault Secrets Operator)"
+    subset = ("SopsSecret (clé age du cluster) et VaultStaticSecret (kv-v2) → Secret ; "
+              "interrogation toutes les secondes, sans webhook ni métriques")
+
+    @property
+    def heartbeat(self):
+        return self.root / "heartbeat"
+
+    def argv(self, port: int) -> list[str]:
+        from grader.cluster import lifecycle
+
+        backend = lifecycle.active_backend(self.data_dir)
+        if backend is None:
+            raise ServiceFailed("Les opérateurs de secrets ont besoin du cluster du kit, qui n'est pas démarré.",
+                                hint_fr="Lancez « cpin cluster up », puis « cpin platform up ».")
+        key = sops.ensure_key(self.data_dir)
+        return [sys.executable, "-m", "grader.operators.loop", "--kubeconfig", str(backend.kubeconfig()),
+                "--context", backend.context, "--key", str(key), "--data-dir", str(self.data_dir)]
+
+    def prepare(self, port: int) -> None:
+        self.heartbeat.unlink(missing_ok=True)
+
+    def probe(self, port: int) -> tuple[bool, str]:
+        try:
+            age = time.time() - float(self.heartbeat.read_text())
+        except (FileNotFoundError, ValueError):
+            return False, "pas encore de passage de réconciliation"
+        return age < 15, f"dernier passage il y a {age:.0f} s"
