@@ -1,8 +1,8 @@
 """The secret operators of the platform, as one Python process: SopsSecret and VaultStaticSecret.
 
 Stands in for isindir/sops-secrets-operator and HashiCorp's Vault Secrets Operator (subsets: see
-`grader/operators/sopssecret.py` and `vaultstaticsecret.py`). It runs on the host, next to the kit's
-cluster (the active one in the data dir), with the cluster's age private key read from
+`grader/operators/sopssecret.py` and `vaultstaticsecret.py`). It runs on the host and follows the kit's
+active cluster (it waits while none is up), with the cluster's age private key read from
 `<data dir>/age/` (never copied into the cluster). It listens on no port: its probe is a heartbeat file
 the loop rewrites at each pass (the port the lifecycle records stays unused).
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
-from grader import sops
-from grader.services.base import Service, ServiceFailed
+from grader.services.base import Service
 
 
 class SecretsOperators(Service):
@@ -26,15 +25,7 @@ class SecretsOperators(Service):
         return self.root / "heartbeat"
 
     def argv(self, port: int) -> list[str]:
-        from grader.cluster import lifecycle
-
-        backend = lifecycle.active_backend(self.data_dir)
-        if backend is None:
-            raise ServiceFailed("Les opérateurs de secrets ont besoin du cluster du kit, qui n'est pas démarré.",
-                                hint_fr="Lancez « cpin cluster up », puis « cpin platform up ».")
-        key = sops.ensure_key(self.data_dir)
-        return [sys.executable, "-m", "grader.operators.loop", "--kubeconfig", str(backend.kubeconfig()),
-                "--context", backend.context, "--key", str(key), "--data-dir", str(self.data_dir)]
+        return [sys.executable, "-m", "grader.operators.loop", "--data-dir", str(self.data_dir)]
 
     def prepare(self, port: int) -> None:
         self.heartbeat.unlink(missing_ok=True)
