@@ -96,6 +96,11 @@ def clear_values(doc: dict) -> list[str]:
     return found
 
 
+def _all_values(doc: dict) -> list[str]:
+    return [str(v) for t in (doc.get("spec") or {}).get("secretTemplates") or []
+            for v in (t.get("stringData") or {}).values()]
+
+
 def _leaks(repo: Path, values: list[str]) -> tuple[list[str], list[str]]:
     """(files of plain Secrets, files holding a clear value) over the whole history; names only."""
     plain, clear = set(), set()
@@ -109,7 +114,8 @@ def _leaks(repo: Path, values: list[str]) -> tuple[list[str], list[str]]:
 
 
 def sops_file(ctx: CheckContext, params: dict) -> Outcome:
-    """params: `file`; `secret`? (template name), `keys`? (its keys); `history`? (default true)."""
+    """params: `file`; `secret`? (template name), `keys`? (its keys); `history`? (default true); `leaked`? (values
+    known to have leaked: they must be rotated, i.e. absent from the file and from the whole history)."""
     path = ctx.work_dir / params["file"]
     if not path.exists():
         return Outcome.fail(f"fichier « {params['file']} » introuvable", final=True)
@@ -162,6 +168,8 @@ def sops_file(ctx: CheckContext, params: dict) -> Outcome:
             template = names[params["secret"]]
             have = set(template.get("stringData") or {}) | set(template.get("data") or {})
             missing += [f"clé « {k} » absente" for k in params.get("keys") or [] if k not in have]
+        if set(params.get("leaked") or []) & set(clear_values(clear) + _all_values(clear)):
+            missing.append("le mot de passe divulgué est encore utilisé : changez-le (rotation)")
         subs.append(SubCheck("dechiffrement", "Le cluster le déchiffre (MAC vérifié)",
                              Status.FAILED if missing else Status.PASSED, " ; ".join(missing) or "déchiffré",
                              "Vérifiez le nom du Secret et ses clés dans secretTemplates."))
@@ -176,7 +184,7 @@ def sops_file(ctx: CheckContext, params: dict) -> Outcome:
             subs.append(SubCheck("historique", "Fichier versionné, aucun secret en clair dans l'historique",
                                  Status.FAILED, "le dossier n'est pas un dépôt git", "git init, puis commitez."))
         else:
-            plain, leaked = _leaks(repo, clear_values(clear) if clear else [])
+            plain, leaked = _leaks(repo, (clear_values(clear) if clear else []) + list(params.get("leaked") or []))
             if plain or leaked:
                 what = ([f"Secret en clair dans {', '.join(plain[:3])}"] if plain else []) + \
                        ([f"valeur en clair dans {', '.join(leaked[:3])}"] if leaked else [])
