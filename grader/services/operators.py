@@ -13,10 +13,12 @@ import time
 
 from grader.services.base import Service
 
+STALE = 60.0   # seconds without a pass before the probe says unhealthy (a loaded machine slows passes down)
+
 
 class SecretsOperators(Service):
     name = "secrets-operators"
-    stands_for = "opérateurs de secrets (sops-secrets-operator, Vault Secrets Operator)"
+    stands_for = "sops-secrets-operator et Vault Secrets Operator (opérateurs de secrets)"
     subset = ("SopsSecret (clé age du cluster) et VaultStaticSecret (kv-v2) → Secret ; "
               "interrogation toutes les secondes, sans webhook ni métriques")
 
@@ -35,4 +37,4 @@ class SecretsOperators(Service):
             age = time.time() - float(self.heartbeat.read_text())
         except (FileNotFoundError, ValueError):
             return False, "pas encore de passage de réconciliation"
-        return age < 15, f"dernier passage il y a {age:.0f} s"
+        return age < STALE, f"dernier passage il y a {age:.0f} s"

@@ -165,3 +165,35 @@ def test_service_reconciles_a_plain_apply_and_never_logs_plaintext(cluster, loca
     log = service.proc.log.read_text()
     assert "sopssecret sops-test/svc: Healthy" in log
     assert PASSWORD not in log
+
+
+def test_tampered_mac_and_bad_template_are_status_errors(cluster, local_cluster):
+    kube, key = cluster
+    recipient = sops.public_key(local_cluster.data_dir)
+    text = SOURCE.replace("name: db\n", "name: bad\n").replace("db-credentials", "bad-credentials")
+    doc = yaml.safe_load(sops.encrypt_text(text, recipient))
+    doc["sops"]["mac"] = doc["sops"]["mac"].replace("data:", "data:AA", 1)
+    kube.apply(doc, "sops-test")
+    obj = kube.get("SopsSecret", "bad", "sops-test", api_version=crds.SOPS_API)
+    message = sopssecret.reconcile(kube, obj, key)
+    assert message.startswith("Decryption error: Le MAC du bloc « sops: » a été altéré")
+    assert kube.get("Secret", "bad-credentials", "sops-test") is None
+
+    broken = text.replace("stringData:", "data:").replace(f"DB_PASSWORD: {PASSWORD}", "DB_PASSWORD: pas-du-base64!")
+    obj = _apply_encrypted(kube, broken.replace("DB_USER: demo", "DB_USER: ZGVtbw=="), recipient)
+    message = sopssecret.reconcile(kube, obj, key)
+    assert message == ("New child secret creation error: secretTemplates « bad-credentials » : data.DB_PASSWORD "
+                       "n'est pas du base64 valide.")
+
+
+def test_cli_prints_the_public_key_and_project_vault_access(tmp_path, monkeypatch, capsys):
+    from grader import cli
+
+    monkeypatch.setenv("CPIN_DATA", str(tmp_path))
+    assert cli.main(["secrets", "public-key"]) == 0
+    assert capsys.readouterr().out.strip() == sops.public_key(tmp_path)
+    assert cli.main(["secrets", "vault", "demo", "--env"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "export VAULT_MOUNT=demo" in lines and any(line.startswith("export VAULT_ROLE_ID=") for line in lines)
+    assert cli.main(["secrets", "vault", "Pas_Valide"]) != 0
+    assert "Nom de projet invalide" in capsys.readouterr().err
