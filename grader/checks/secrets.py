@@ -10,6 +10,7 @@ compared, never shown (Secrets in evidence are masked by `grader.kube.client.str
 from __future__ import annotations
 
 import base64
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -252,10 +253,33 @@ def secret_ref(ctx: CheckContext, params: dict) -> Outcome:
     return Outcome.ok(f"lit le Secret « {params['secret']} » par secretKeyRef", evidence)
 
 
+def _kv_metadata(mount: str, path: str) -> dict:
+    """The kv-v2 metadata of a path: from the kit's store, or over HTTP from the Vault named by
+    `CPIN_VAULT_ADDR` (token `CPIN_VAULT_TOKEN`) when a learner uses a real Vault or OpenBao."""
+    import os
+    import urllib.error
+    import urllib.request
+
+    from grader.services import kvstore
+    from grader.services.kvstore import VaultError
+
+    address = os.environ.get("CPIN_VAULT_ADDR", "").rstrip("/")
+    if not address:
+        return kvstore.metadata(mount, path)
+    request = urllib.request.Request(f"{address}/v1/{mount}/metadata/{path}",
+                                     headers={"X-Vault-Token": os.environ.get("CPIN_VAULT_TOKEN", "")})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read()).get("data") or {}
+    except urllib.error.HTTPError as error:
+        raise VaultError(error.code) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise VaultError(503, type(error).__name__) from None
+
+
 def vault_static_secret(ctx: CheckContext, params: dict) -> Outcome:
     """params: `name`, `mount`, `path`, `destination`: the VaultStaticSecret's fields, its sync status, and
     the kv-v2 path in the coffre (checked through the store, value never read into the result)."""
-    from grader.services import kvstore
     from grader.services.kvstore import VaultError
 
     obj = ctx.kube.get("VaultStaticSecret", params["name"], ctx.namespace, api_version=VAULT_API)
@@ -272,10 +296,13 @@ def vault_static_secret(ctx: CheckContext, params: dict) -> Outcome:
     if wrong:
         return Outcome.fail(" ; ".join(wrong), {"spec": spec}, final=True)
     try:
-        kvstore.metadata(params["mount"], params["path"])
-    except VaultError:
-        return Outcome.fail(f"le chemin {params['mount']}/{params['path']} n'existe pas dans le coffre : "
-                            f"vault kv put -mount={params['mount']} {params['path']} CLÉ=valeur", final=True)
+        _kv_metadata(params["mount"], params["path"])
+    except VaultError as error:
+        if error.status == 404:
+            return Outcome.fail(f"le chemin {params['mount']}/{params['path']} n'existe pas dans le coffre : "
+                                f"vault kv put -mount={params['mount']} {params['path']} CLÉ=valeur", final=True)
+        return Outcome(Status.ERROR, f"le coffre n'a pas pu être interrogé (réponse {error.status}) : "
+                                     "vérifiez CPIN_VAULT_ADDR et CPIN_VAULT_TOKEN", final=True)
     message = (obj.get("status") or {}).get("message")
     if message != "Healthy":
         return Outcome.fail(f"synchronisation pas encore faite ({message or 'aucun statut'}) : le service "

@@ -97,3 +97,28 @@ def test_service_refreshes_after_a_new_version(setup):
         service.stop()
     assert SECRET not in service.proc.log.read_text()
     assert SECRET not in Vault(data_dir).proc.log.read_text()
+
+
+def test_check_reads_the_store_or_a_vault_over_http(setup, monkeypatch):
+    from grader.checks import secrets as checks
+    from grader.checks.base import CheckContext
+    from grader.results import Status
+    from grader.services import kvstore
+
+    kube, client, data_dir = setup
+    monkeypatch.setenv("CPIN_DATA", str(data_dir))
+    ctx = CheckContext(kube=kube, namespace="formation-vault", work_dir=data_dir, deadline=time.monotonic() + 30)
+    params = {"name": "app", "mount": "formation", "path": "exemple", "destination": "app-secret"}
+    assert checks.vault_static_secret(ctx, params).status is Status.PASSED
+    missing = checks.vault_static_secret(ctx, {**params, "name": "missing", "path": "absent",
+                                               "destination": "missing-secret"})
+    assert missing.status is Status.FAILED and "n'existe pas dans le coffre" in missing.detail
+    wrong = checks.vault_static_secret(ctx, {**params, "mount": "autre"})
+    assert wrong.status is Status.FAILED and "spec.mount" in wrong.detail
+
+    # A "real" Vault named by CPIN_VAULT_ADDR: the same HTTP API (here, the stand-in itself).
+    monkeypatch.setenv("CPIN_VAULT_ADDR", address(data_dir))
+    monkeypatch.setenv("CPIN_VAULT_TOKEN", kvstore.root_token(data_dir))
+    assert checks.vault_static_secret(ctx, params).status is Status.PASSED
+    monkeypatch.setenv("CPIN_VAULT_TOKEN", "hvs.wrong")
+    assert checks.vault_static_secret(ctx, params).status is Status.ERROR
