@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     log = lambda line: print(line, flush=True)  # noqa: E731
     heartbeat = args.data_dir / "services" / "secrets-operators" / "heartbeat"
-    connected, kube, ready = None, None, False
+    connected, kube, ready, last_error = None, None, False, ""
+    heartbeat.parent.mkdir(parents=True, exist_ok=True)
     while not stop:
-        heartbeat.parent.mkdir(parents=True, exist_ok=True)
-        heartbeat.write_text(str(time.time()))
+        error_text = ""
         try:
             backend = lifecycle.active_backend(args.data_dir)
             where = (str(backend.kubeconfig()), backend.context) if backend else None
@@ -56,9 +56,14 @@ def main(argv: list[str] | None = None) -> int:
                 sopssecret.reconcile_all(kube, key, log)
                 vaultstaticsecret.reconcile_all(kube, args.data_dir, log)
         except CpinError as error:
-            log(f"pass: {error.message_fr}")
+            error_text = error.message_fr
         except Exception as error:  # keep the loop alive; the type only, never object contents
-            log(f"pass: unexpected {type(error).__name__}")
+            error_text = f"unexpected {type(error).__name__}"
+        if error_text and error_text != last_error:    # once per distinct error, not every second
+            log(f"pass: {error_text}")
+        last_error = error_text
+        if ready or kube is None or error_text:   # alive; right after a start, only once the CRDs are served
+            heartbeat.write_text(str(time.time()))
         time.sleep(args.interval)
     return 0
 
