@@ -94,4 +94,6 @@ def local_cluster(tmp_path_factory):
         yield LocalCluster(data_dir, backend.kubeconfig(), backend.context, api, result.seconds)
     finally:
         api.close()
+        from grader import services
+        services.down(data_dir=data_dir)                # services a test or notebook started on this cluster
         lifecycle.down("local", data_dir=data_dir)

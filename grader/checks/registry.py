@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.checks import access, match, network, static, workloads
+from grader.checks import access, match, network, secrets, static, workloads
 from grader.checks.base import CheckContext, Outcome
 from grader.errors import InputError
 
@@ -40,6 +40,10 @@ TYPES: dict[str, CheckType] = {
     "http": CheckType(network.http_get, timeout=20, requires=("containers",), target=("Service", "service")),
     "lint": CheckType(static.lint, offline=True, timeout=30),
     "docker": CheckType(static.docker, offline=True, timeout=120, requires=("docker",)),
+    "sops_file": CheckType(secrets.sops_file, offline=True, timeout=30),
+    "secret_keys": CheckType(secrets.secret_keys, timeout=20, target=("Secret", "name")),
+    "secret_ref": CheckType(secrets.secret_ref, timeout=5, target=(None, "name")),
+    "vault_static_secret": CheckType(secrets.vault_static_secret, timeout=20, target=("VaultStaticSecret", "name")),
 }
 
 # Check types that never talk to the cluster (a view of `TYPES`).

@@ -93,11 +93,48 @@ def policy_of(text: str) -> str | None:
 
 
 def strip(obj: dict) -> dict:
-    """The object without bookkeeping noise (managedFields), for evidence."""
+    """The object without bookkeeping noise (managedFields), for evidence; a Secret's values are masked
+    (its keys stay), so that no secret reaches the attempt log or the feedback."""
     if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
         obj = dict(obj)
         obj["metadata"] = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+        annotations = obj["metadata"].get("annotations")
+        if obj.get("kind") == "Secret":
+            for field in ("data", "stringData"):
+                if isinstance(obj.get(field), dict):
+                    obj[field] = {key: MASKED for key in obj[field]}
+            if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+                obj["metadata"]["annotations"] = {**annotations, LAST_APPLIED: MASKED}
+        elif _has_literal_secret_env(obj):
+            obj = json.loads(json.dumps(obj))
+            _has_literal_secret_env(obj, mask=True)
     return obj
+
+
+_SECRETISH = re.compile(r"pass|pwd|secret|token|credential", re.I)
+
+
+def _has_literal_secret_env(node, mask: bool = False) -> bool:
+    """Whether a container of `node` sets a secret-looking env var to a literal value (masked if `mask`)."""
+    found = False
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "env" and isinstance(value, list):
+                for env in value:
+                    if isinstance(env, dict) and env.get("value") and _SECRETISH.search(str(env.get("name", ""))):
+                        found = True
+                        if mask:
+                            env["value"] = MASKED
+            elif isinstance(value, (dict, list)):
+                found = _has_literal_secret_env(value, mask) or found
+    elif isinstance(node, list):
+        for item in node:
+            found = _has_literal_secret_env(item, mask) or found
+    return found
+
+
+MASKED = "<masqué>"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def _api_failure(status: int | None, body: str, what: str) -> ApiFailure:

@@ -10,9 +10,11 @@ from pathlib import Path
 from grader.errors import InputError
 from grader.services.base import Service, ServiceFailed, ServiceStatus
 from grader.services.forge import Forge
+from grader.services.operators import SecretsOperators
 from grader.services.registry import Registry
+from grader.services.vault import Vault
 
-SERVICES: dict[str, type[Service]] = {cls.name: cls for cls in (Forge, Registry)}
+SERVICES: dict[str, type[Service]] = {cls.name: cls for cls in (Forge, Registry, Vault, SecretsOperators)}
 
 __all__ = ["SERVICES", "Service", "ServiceFailed", "ServiceStatus", "get", "up", "down", "status"]
 

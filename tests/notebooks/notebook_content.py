@@ -9,7 +9,8 @@ from grader import exercises as registry
 from grader.config import REPO_ROOT
 from grader.runner import run
 
-MODULES = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production", "04-openshift", "05-helm")
+MODULES = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production", "04-openshift", "05-helm",
+           "08-secrets")
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"  # what nbgrader's release writes in a solution cell
 
 

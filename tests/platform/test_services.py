@@ -117,7 +117,9 @@ def test_cli_platform_up_status_down(data_dir, capsys):
     assert cli.main(["platform", "status", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["name"], r["state"], r["healthy"]) for r in rows] == [("forge", "en marche", True),
-                                                                    ("registry", "en marche", True)]
+                                                                    ("registry", "en marche", True),
+                                                                    ("vault", "en marche", True),
+                                                                    ("secrets-operators", "en marche", True)]
     assert all(r["address"].startswith("127.0.0.1:") for r in rows)
     from grader import doctor
     lines = {i.name: i for i in doctor.check_services()}

@@ -1,0 +1,102 @@
+"""Module 08-secrets' own tests: the notebook's solution scores full marks and its starter zero, on the real
+cluster with the kit's secret services, and no exercise secret reaches the logs, the attempt log or the feedback."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader.config import REPO_ROOT
+from notebook_content import Module, nbgrader, source
+
+MODULE = "08-secrets"
+M = Module(MODULE)
+# Every plaintext the solution handles (clear files, Vault value, leaked and rotated passwords).
+PLAINTEXTS = ("Zq7-formation-Sops-41", "jeton-formation-3f9a", "Agenda-Rotation-7c2e")
+STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+
+
+def _starter(nb):
+    """What nbgrader's release writes: each solution region replaced by its stub (the %%writefile line kept)."""
+    for cell in nb.cells:
+        if nbgrader(cell).get("solution"):
+            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB, source(cell), flags=re.S)
+    return nb
+
+
+def _run(local_cluster, tmp_path, version: str) -> tuple[dict, str]:
+    work = tmp_path / version
+    shutil.copytree(M.notebook.parent, work)
+    nb = nbformat.read(work / M.notebook.name, as_version=4)
+    if version == "starter":
+        _starter(nb)
+    learner = f"nb08-{version[:3]}"
+    env_patch = {"CPIN_DATA": str(local_cluster.data_dir), "KUBECONFIG": str(local_cluster.kubeconfig),
+                 "CPIN_LEARNER": learner}
+    import os
+    saved = {k: os.environ.get(k) for k in env_patch}
+    os.environ.update(env_patch)
+    try:
+        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    scores = {}
+    outputs = []
+    for cell in nb.cells:
+        if source(cell).startswith(("check(", "apply(")):
+            outputs += [json.dumps(out, ensure_ascii=False) for out in cell.get("outputs", [])]
+        if nbgrader(cell).get("grade"):
+            values = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
+            scores[cell.metadata["cpin"]["exercise"]] = float(values[0]) if values else None
+    return scores, "\n".join(outputs)
+
+
+@pytest.mark.slow
+def test_solution_scores_full_marks_and_starter_zero_without_leaking(local_cluster, tmp_path):
+    points = {e.id: e.points for e in M.exercises}
+    assert len(points) >= 3
+    solution, feedback = _run(local_cluster, tmp_path, "solution")
+    assert solution == points, solution
+    starter, _ = _run(local_cluster, tmp_path, "starter")
+    assert starter == {e: 0.0 for e in points}, starter
+
+    # No plaintext in the services' logs, the attempt log (results and evidence) or the check cells' feedback.
+    logs = "".join(p.read_text(errors="replace") for p in (local_cluster.data_dir / "services").rglob("*.log"))
+    assert "sopssecret" in logs and "vaultstaticsecret" in logs
+    attempts = ""
+    for db in local_cluster.data_dir.rglob("*.sqlite*"):
+        try:
+            with sqlite3.connect(db) as conn:
+                for table, in conn.execute("select name from sqlite_master where type='table'"):
+                    attempts += json.dumps(conn.execute(f"select * from {table}").fetchall(), default=str)
+        except sqlite3.DatabaseError:
+            continue
+    assert "fichier-chiffre" in attempts
+    assert "sops-db" in feedback
+    for secret in PLAINTEXTS:
+        assert secret not in logs and secret not in attempts and secret not in feedback, secret
+
+
+def test_notebook_has_a_mermaid_diagram_and_explains_argo_cd():
+    text = "\n".join(source(c) for c in M.cells() if c["cell_type"] == "markdown")
+    assert "```mermaid" in text and "Argo CD" in text and "simulation de Vault" in text
+
+
+def test_checks_feedback_never_shows_a_plaintext():
+    """The check cells print feedback; their text is built from details and evidence, checked in the live test.
+    Here: no exercise.yaml message or hint quotes a plaintext of the solution."""
+    for exercise in M.exercises:
+        text = (exercise.directory / "exercise.yaml").read_text()
+        for secret in PLAINTEXTS:
+            assert secret not in text, (exercise.id, secret)
+    assert (REPO_ROOT / "notebooks" / MODULE / "fournis").is_dir()
