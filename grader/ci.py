@@ -66,6 +66,7 @@ class Pipeline:
     seconds: float = 0.0
     jobs: list[Job] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)   # {repository, tag, digest, reference}
+    artifacts: dict[str, list[str]] = field(default_factory=dict)  # job → files kept (absolute paths)
     problems: list[str] = field(default_factory=list)  # French diagnostics of failed jobs
 
     def to_dict(self) -> dict:
@@ -214,7 +215,8 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
                "--no-color", "--home", str(root / "home"),
                "--variable", f"CATALOG_PATH={CATALOG_PATH}",
                "--variable", f"VAULT_SERVER_URL=file://{store_path()}"]
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0"}
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0",
+           **_scanner_env()}
     env.pop("DOCKER_CONFIG", None)
     output, timed_out = _stream(command, env, work, timeout, log)
     pipeline.seconds = round(time.time() - pipeline.started, 2)
@@ -223,6 +225,7 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
     if not summary and not timed_out:
         _raise_config_error(output)
     pipeline.jobs = _jobs(work, output, summary, root)
+    pipeline.artifacts = _keep_artifacts(work, root / "artifacts" / str(pipeline.id), pipeline.jobs)
     after = registry.snapshot(project)
     pushed = {ref for ref, digest in after.items() if digest and before.get(ref) != digest}
     pushed |= {ref for ref in _pushed_in_logs(pipeline.jobs, registry.address) if after.get(ref)}
@@ -236,6 +239,49 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
     pipeline.problems += [p for j in failed for p in _diagnose(j, registry.address)]
     _save(pipeline)
     return pipeline
+
+
+def _scanner_env() -> dict[str, str]:
+    """The runner's configuration for `.trivy:image-scan`: the kit's trivy on PATH, its training DB,
+    never a download (the platform's scan job has trivy in its image and a DB mirror)."""
+    trivy, _ = tools.locate("trivy")
+    if trivy is None:
+        return {}
+    from grader import vulndb
+    try:
+        vulndb.build(log=lambda message: None)
+    except CpinError:
+        pass                                   # the job then says the DB is missing, in its log
+    return {"PATH": f"{trivy.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "TRIVY_CACHE_DIR": str(vulndb.cache_dir()), "TRIVY_SKIP_DB_UPDATE": "true",
+            "TRIVY_SKIP_JAVA_DB_UPDATE": "true", "TRIVY_OFFLINE_SCAN": "true", "TRIVY_NO_PROGRESS": "true"}
+
+
+def _keep_artifacts(work: Path, target: Path, jobs: list[Job]) -> dict[str, list[str]]:
+    """Copy each job's artefacts (gitlab-ci-local keeps them in `.gitlab-ci-local/artifacts/<job>/`)
+    out of the work clone, which the next run deletes; job → kept files."""
+    kept: dict[str, list[str]] = {}
+    shutil.rmtree(target, ignore_errors=True)
+    for job in jobs:
+        source = work / ".gitlab-ci-local" / "artifacts" / job.name
+        if not source.is_dir():
+            continue
+        files = [p for p in sorted(source.rglob("*")) if p.is_file() and ".gitlab-ci-reports" not in p.parts]
+        for path in files:
+            destination = target / job.name / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+            kept.setdefault(job.name, []).append(str(destination))
+    return kept
+
+
+def artifact(pipeline: dict, name: str) -> Path | None:
+    """The kept artefact `name` (a file name) of a pipeline result, from any job, or None."""
+    for files in (pipeline.get("artifacts") or {}).values():
+        for path in files:
+            if Path(path).name == name and Path(path).is_file():
+                return Path(path)
+    return None
 
 
 def _stream(command: list[str], env: dict, cwd: Path, timeout: float, log) -> tuple[list[str], bool]:
@@ -359,6 +405,9 @@ def _diagnose(job: Job, registry_host: str) -> list[str]:
                         "doit recevoir DOCKER_AUTH du job read_secret (`needs`), pas d'identifiants écrits à la main.")
     elif "Cannot connect to the Docker daemon" in text:
         problems.append("Le moteur Docker de la machine ne répond pas (`cpin doctor`).")
+    elif "image-scan : vulnérabilités" in text:
+        problems.append("L'analyse Trivy a trouvé des vulnérabilités bloquantes dans l'image : lisez le rapport "
+                        "(artefact trivy-report.json) et corrigez l'image.")
     elif "read_secret :" in text:
         problems.append("La lecture des secrets a échoué : voyez le message du job ci-dessus.")
     return problems

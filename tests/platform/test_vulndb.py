@@ -67,7 +67,7 @@ def test_outdated_dependency_is_found_and_the_update_scans_clean(db, tmp_path):
     old, report = scan.vulnerabilities(tmp_path / "old")
     assert old[0].id == "CVE-2018-20060" and old[0].severity == "CRITICAL"
     assert (old[0].package, old[0].installed, old[0].fixed) == ("urllib3", "1.22", "1.23")
-    assert {v.id for v in old} == {a.id for a in vulndb.load()}       # 1.22 predates every advisory
+    assert {v.id for v in old} == {a.id for a in vulndb.load() if a.package == "urllib3"}  # 1.22 predates them all
     assert report["Results"][0]["Target"] == "requirements.txt"
     new, _ = scan.vulnerabilities(tmp_path / "new")
     assert new == []
