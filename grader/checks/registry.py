@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.checks import access, match, network, static, workloads
+from grader.checks import access, match, network, pipeline, static, workloads
 from grader.checks.base import CheckContext, Outcome
 from grader.errors import InputError
 
@@ -40,6 +40,10 @@ TYPES: dict[str, CheckType] = {
     "http": CheckType(network.http_get, timeout=20, requires=("containers",), target=("Service", "service")),
     "lint": CheckType(static.lint, offline=True, timeout=30),
     "docker": CheckType(static.docker, offline=True, timeout=120, requires=("docker",)),
+    "pipeline_passed": CheckType(pipeline.pipeline_passed, offline=True, timeout=5),
+    "pipeline_jobs": CheckType(pipeline.pipeline_jobs, offline=True, timeout=5),
+    "registry_image": CheckType(pipeline.registry_image, offline=True, timeout=10),
+    "scan_report": CheckType(pipeline.scan_report, offline=True, timeout=5),
 }
 
 # Check types that never talk to the cluster (a view of `TYPES`).
