@@ -120,3 +120,24 @@ def test_no_pipeline_yet_is_a_clear_failure(platform, tmp_path):
     repo = make_repo(tmp_path / "never-run", b"")
     outcome = check("pipeline_passed", repo)
     assert outcome.status is Status.FAILED and "aucun pipeline" in outcome.detail
+
+
+def test_notebook_api_runs_the_pipeline_and_reads_the_report(platform, tmp_path, capsys):
+    import grader
+    if not OLD_WHEEL.is_file():
+        pytest.skip(f"{OLD_WHEEL} absent (Debian package python3-setuptools-whl)")
+    repo = make_repo(tmp_path / "notebook-app", oci.layer_from_wheel(OLD_WHEEL))
+    pipeline = grader.ci_run(repo, quiet=True)
+    out = capsys.readouterr().out
+    assert f"Pipeline n° {pipeline.id} ({pipeline.short_sha}) : réussi" in out
+    assert "  ✔ read_secret [read-secret]" in out and "  ✔ image_scan [scan]" in out
+    found = grader.trivy_report(repo)
+    assert [v.id for v in found] == ["CVE-2024-6345"]          # 66.1.1 already has the 65.5.1 fix
+    assert "HIGH     CVE-2024-6345    setuptools 66.1.1 (corrigée en 70.0.0)" in capsys.readouterr().out
+
+
+def test_notebook_report_without_pipeline_is_a_french_error(platform, tmp_path):
+    import grader
+    from grader.errors import InputError
+    with pytest.raises(InputError, match="Aucun pipeline"):
+        grader.trivy_report(tmp_path / "jamais-lance")
