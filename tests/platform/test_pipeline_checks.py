@@ -14,7 +14,7 @@ from grader.checks.base import CheckContext
 from grader.results import Status
 from tests.conftest import need_tools
 from tests.platform import oci
-from tests.platform.test_scan_job import OLD_WHEEL, clean_layer
+from tests.platform.test_scan_job import UPSTREAM_WHEEL, clean_layer, need_wheel
 from tests.platform.test_services import group_members
 
 PIPELINE = """\
@@ -101,16 +101,16 @@ def test_only_latest_is_refused(platform, tmp_path):
 
 
 def test_scan_report_blocks_and_accepts_a_justified_exception(platform, tmp_path):
-    if not OLD_WHEEL.is_file():
-        pytest.skip(f"{OLD_WHEEL} absent (Debian package python3-setuptools-whl)")
-    old = make_repo(tmp_path / "old-app", oci.layer_from_wheel(OLD_WHEEL))
+    wheel = need_wheel(UPSTREAM_WHEEL)
+    version = wheel.name.split("-")[1]
+    old = make_repo(tmp_path / "old-app", oci.layer_from_wheel(wheel))
     assert ci.run(old, log=lambda line: None).status == "success"     # the job's gate is CRITICAL
     blocked = check("scan_report", old, severity=["HIGH", "CRITICAL"])
-    assert blocked.status is Status.FAILED and "CVE-2024-6345 (setuptools 66.1.1 → 70.0.0)" in blocked.detail
+    assert blocked.status is Status.FAILED and f"CVE-2024-6345 (setuptools {version} → 70.0.0)" in blocked.detail
     assert check("scan_report", old).status is Status.PASSED           # no CRITICAL in that image
 
     bare = "vulnerabilities:\n  - id: CVE-2024-6345\n"
-    unjustified = make_repo(tmp_path / "bare-app", oci.layer_from_wheel(OLD_WHEEL), extra={".trivyignore.yaml": bare})
+    unjustified = make_repo(tmp_path / "bare-app", oci.layer_from_wheel(wheel), extra={".trivyignore.yaml": bare})
     ci.run(unjustified, log=lambda line: None)
     outcome = check("scan_report", unjustified, severity=["HIGH"])
     assert outcome.status is Status.FAILED and "sans justification" in outcome.detail
@@ -124,16 +124,15 @@ def test_no_pipeline_yet_is_a_clear_failure(platform, tmp_path):
 
 def test_notebook_api_runs_the_pipeline_and_reads_the_report(platform, tmp_path, capsys):
     import grader
-    if not OLD_WHEEL.is_file():
-        pytest.skip(f"{OLD_WHEEL} absent (Debian package python3-setuptools-whl)")
-    repo = make_repo(tmp_path / "notebook-app", oci.layer_from_wheel(OLD_WHEEL))
+    wheel = need_wheel(UPSTREAM_WHEEL)
+    repo = make_repo(tmp_path / "notebook-app", oci.layer_from_wheel(wheel))
     pipeline = grader.ci_run(repo, quiet=True)
     out = capsys.readouterr().out
     assert f"Pipeline n° {pipeline.id} ({pipeline.short_sha}) : réussi" in out
     assert "  ✔ read_secret [read-secret]" in out and "  ✔ image_scan [scan]" in out
     found = grader.trivy_report(repo)
-    assert [v.id for v in found] == ["CVE-2024-6345"]          # 66.1.1 already has the 65.5.1 fix
-    assert "HIGH     CVE-2024-6345    setuptools 66.1.1 (corrigée en 70.0.0)" in capsys.readouterr().out
+    assert [v.id for v in found] == ["CVE-2024-6345", "CVE-2022-40897"]   # HIGH first, then MEDIUM
+    assert f"HIGH     CVE-2024-6345    setuptools {wheel.name.split('-')[1]} (corrigée en 70.0.0)" in capsys.readouterr().out
 
 
 def test_notebook_report_without_pipeline_is_a_french_error(platform, tmp_path):
