@@ -1,5 +1,6 @@
 """The secondary chain from a notebook: `ci_run()` runs the learner's pipeline (as `cpin ci run`) and
-sums it up in French; `trivy_report()` shows the Trivy report the last pipeline kept."""
+sums it up in French (`render`, shared with the CLI); `trivy_report()` shows the Trivy report the last
+pipeline kept."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,6 @@ from grader import ci, scan
 from grader.config import settings
 from grader.errors import InputError
 
-MARKS = {"success": "✔", "failed": "✘", "allowed_failure": "⚠", "not_run": "➖", "running": "…"}
-
 
 def ci_run(repo: str | Path = ".", *, timeout: float = ci.DEFAULT_TIMEOUT, quiet: bool = False) -> ci.Pipeline:
     """Start the platform services if needed, run the repository's `.gitlab-ci-dso.yml` (logs streamed
@@ -17,20 +16,32 @@ def ci_run(repo: str | Path = ".", *, timeout: float = ci.DEFAULT_TIMEOUT, quiet
     from grader import services
     services.up(log=print)
     pipeline = ci.run(repo, timeout=timeout, log=(lambda line: None) if quiet else print)
-    print(summary(pipeline.to_dict()))
+    print(render(pipeline))
     return pipeline
 
 
-def summary(pipeline: dict) -> str:
-    """The French summary of a pipeline result (a pure function)."""
-    verdict = {"success": "réussi", "failed": "échoué", "timeout": "arrêté (délai dépassé)"}.get(
-        pipeline["status"], pipeline["status"])
-    lines = [f"Pipeline n° {pipeline['id']} ({pipeline['short_sha']}) : {verdict} en {pipeline['seconds']:.0f} s"]
-    for job in pipeline["jobs"]:
-        seconds = f" ({job['seconds']:.1f} s)" if job.get("seconds") is not None else ""
-        lines.append(f"  {MARKS.get(job['status'], '?')} {job['name']} [{job['stage']}]{seconds}")
-    lines += [f"  image poussée : {image['reference']} ({image['digest'][:19]}…)" for image in pipeline["images"]]
-    lines += [f"  → {problem}" for problem in pipeline.get("problems") or []]
+def render(pipeline: ci.Pipeline) -> str:
+    """The French summary of a pipeline result (`cpin ci run` and `ci_run()`)."""
+    symbols = {"success": "✔", "failed": "✘", "allowed_failure": "⚠", "not_run": "·", "running": "…"}
+    words = {"success": "réussi", "failed": "échoué", "allowed_failure": "échoué (autorisé)",
+             "not_run": "non lancé", "running": "interrompu"}
+    verdict = {"success": "réussi", "failed": "en échec", "timeout": "arrêté (délai dépassé)"}[pipeline.status]
+    lines = [f"{'✔' if pipeline.status == 'success' else '✘'} Pipeline n° {pipeline.id} {verdict} en "
+             f"{pipeline.seconds:.1f} s ({pipeline.project}/{pipeline.app}, {pipeline.branch}, {pipeline.short_sha})"]
+    for job in pipeline.jobs:
+        took = f" {job.seconds:.1f} s" if job.seconds is not None else ""
+        lines.append(f"  {symbols[job.status]} {job.stage:<14} {job.name:<24} {words[job.status]}{took}")
+    for image in pipeline.images:
+        lines.append(f"  ⇪ image publiée : {image['reference']} ({image['digest'][:19]}…)")
+    for job, files in pipeline.artifacts.items():
+        lines += [f"  ⎘ artefact de {job} : {path}" for path in files]
+    for problem in pipeline.problems:
+        lines.append(f"  → {problem}")
+    failed = [j for j in pipeline.jobs if j.status == "failed" and j.log]
+    for job in failed:
+        lines.append(f"  journal de {job.name} ({job.log}), dernières lignes :")
+        with open(job.log, errors="replace") as f:
+            lines += [f"    {line.rstrip()[:200]}" for line in f.readlines()[-12:]]
     return "\n".join(lines)
 
 

@@ -128,8 +128,9 @@ def test_notebook_api_runs_the_pipeline_and_reads_the_report(platform, tmp_path,
     repo = make_repo(tmp_path / "notebook-app", oci.layer_from_wheel(wheel))
     pipeline = grader.ci_run(repo, quiet=True)
     out = capsys.readouterr().out
-    assert f"Pipeline n° {pipeline.id} ({pipeline.short_sha}) : réussi" in out
-    assert "  ✔ read_secret [read-secret]" in out and "  ✔ image_scan [scan]" in out
+    assert f"✔ Pipeline n° {pipeline.id} réussi en" in out and f"main, {pipeline.short_sha})" in out
+    assert "read_secret              réussi" in out and "image_scan               réussi" in out
+    assert "⎘ artefact de image_scan : " in out and out.rstrip().endswith("trivy-report.json")
     found = grader.trivy_report(repo)
     assert [v.id for v in found] == ["CVE-2024-6345", "CVE-2022-40897"]   # HIGH first, then MEDIUM
     assert f"HIGH     CVE-2024-6345    setuptools {wheel.name.split('-')[1]} (corrigée en 70.0.0)" in capsys.readouterr().out
