@@ -135,3 +135,18 @@ def test_clean_image_passes_and_a_missing_image_is_said_in_french(platform, tmp_
     assert pipeline.status == "failed"
     log = Path(pipeline.jobs[1].log).read_text()
     assert "image-scan : l'analyse de" in log and "l'image est-elle dans le registre" in log
+
+
+def test_scan_api_reads_an_image_of_the_registry(platform):
+    from grader import scan
+    from grader.errors import InputError
+    from grader.services import secrets
+    wheel = need_wheel(UPSTREAM_WHEEL)
+    oci.push(platform.address, "alice/api-scan", "1a2b3c4d", oci.layer_from_wheel(wheel))
+    credentials = secrets.account(secrets.ADMIN)
+    found, report = scan.vulnerabilities(f"{platform.address}/alice/api-scan:1a2b3c4d", image=True,
+                                         credentials=credentials)
+    assert [(v.id, v.severity, v.package) for v in found][:1] == [("CVE-2024-6345", "HIGH", "setuptools")]
+    assert report["ArtifactName"].endswith("alice/api-scan:1a2b3c4d")
+    with pytest.raises(InputError, match="n'existe pas dans le registre"):
+        scan.vulnerabilities(f"{platform.address}/alice/api-scan:absent", image=True, credentials=credentials)
