@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from grader import tools
+from grader import ci_artifacts, scan, tools
 from grader.config import settings
 from grader.errors import CpinError, InputError, ToolFailed
 from grader.services import ServiceFailed, get
@@ -216,7 +216,7 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
                "--variable", f"CATALOG_PATH={CATALOG_PATH}",
                "--variable", f"VAULT_SERVER_URL=file://{store_path()}"]
     env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0",
-           **_scanner_env()}
+           **scan.runner_env()}
     env.pop("DOCKER_CONFIG", None)
     output, timed_out = _stream(command, env, work, timeout, log)
     pipeline.seconds = round(time.time() - pipeline.started, 2)
@@ -225,7 +225,8 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
     if not summary and not timed_out:
         _raise_config_error(output)
     pipeline.jobs = _jobs(work, output, summary, root)
-    pipeline.artifacts = _keep_artifacts(work, root / "artifacts" / str(pipeline.id), pipeline.jobs)
+    pipeline.artifacts = ci_artifacts.keep(work, root / "artifacts" / str(pipeline.id),
+                                           [j.name for j in pipeline.jobs])
     after = registry.snapshot(project)
     pushed = {ref for ref, digest in after.items() if digest and before.get(ref) != digest}
     pushed |= {ref for ref in _pushed_in_logs(pipeline.jobs, registry.address) if after.get(ref)}
@@ -239,49 +240,6 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
     pipeline.problems += [p for j in failed for p in _diagnose(j, registry.address)]
     _save(pipeline)
     return pipeline
-
-
-def _scanner_env() -> dict[str, str]:
-    """The runner's configuration for `.trivy:image-scan`: the kit's trivy on PATH, its training DB,
-    never a download (the platform's scan job has trivy in its image and a DB mirror)."""
-    trivy, _ = tools.locate("trivy")
-    if trivy is None:
-        return {}
-    from grader import vulndb
-    try:
-        vulndb.build(log=lambda message: None)
-    except CpinError:
-        pass                                   # the job then says the DB is missing, in its log
-    return {"PATH": f"{trivy.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "TRIVY_CACHE_DIR": str(vulndb.cache_dir()), "TRIVY_SKIP_DB_UPDATE": "true",
-            "TRIVY_SKIP_JAVA_DB_UPDATE": "true", "TRIVY_OFFLINE_SCAN": "true", "TRIVY_NO_PROGRESS": "true"}
-
-
-def _keep_artifacts(work: Path, target: Path, jobs: list[Job]) -> dict[str, list[str]]:
-    """Copy each job's artefacts (gitlab-ci-local keeps them in `.gitlab-ci-local/artifacts/<job>/`)
-    out of the work clone, which the next run deletes; job → kept files."""
-    kept: dict[str, list[str]] = {}
-    shutil.rmtree(target, ignore_errors=True)
-    for job in jobs:
-        source = work / ".gitlab-ci-local" / "artifacts" / job.name
-        if not source.is_dir():
-            continue
-        files = [p for p in sorted(source.rglob("*")) if p.is_file() and ".gitlab-ci-reports" not in p.parts]
-        for path in files:
-            destination = target / job.name / path.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
-            kept.setdefault(job.name, []).append(str(destination))
-    return kept
-
-
-def artifact(pipeline: dict, name: str) -> Path | None:
-    """The kept artefact `name` (a file name) of a pipeline result, from any job, or None."""
-    for files in (pipeline.get("artifacts") or {}).values():
-        for path in files:
-            if Path(path).name == name and Path(path).is_file():
-                return Path(path)
-    return None
 
 
 def _stream(command: list[str], env: dict, cwd: Path, timeout: float, log) -> tuple[list[str], bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import ci, scan
+from grader import ci, ci_artifacts, scan
 from grader.config import settings
 from grader.errors import InputError
 
@@ -54,7 +54,7 @@ def trivy_report(repo: str | Path = ".", *, project: str | None = None) -> list[
     pipeline = ci.last_pipeline(project, ci.slug(repo.name))
     if pipeline is None:
         raise InputError(f"Aucun pipeline n'a encore tourné pour {repo.name}.", hint_fr="Lancez ci_run() d'abord.")
-    path = ci.artifact(pipeline, "trivy-report.json")
+    path = ci_artifacts.artifact(pipeline, "trivy-report.json")
     if path is None:
         raise InputError(f"Le pipeline n° {pipeline['id']} n'a pas gardé de rapport Trivy.",
                          hint_fr="Ajoutez un job qui étend .trivy:image-scan (fichier trivy-ci.yml du catalogue).")

@@ -8,11 +8,12 @@ kit's registry, against the kit's training DB (`grader/vulndb.py`), never update
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import tools, vulndb
-from grader.errors import InputError, ToolFailed
+from grader.errors import CpinError, InputError, ToolFailed
 
 ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
@@ -94,3 +95,18 @@ def parse(report: dict) -> list[Vulnerability]:
                                        item.get("FixedVersion", ""), item.get("Title", ""),
                                        result.get("Target", "")))
     return sorted(found, key=lambda v: (ORDER.get(v.severity, 4), v.id, v.package))
+
+
+def runner_env() -> dict[str, str]:
+    """The runner's configuration for `.trivy:image-scan`: the kit's trivy on PATH, its training DB,
+    never a download (the platform's scan job has trivy in its image and a DB mirror)."""
+    trivy, _ = tools.locate("trivy")
+    if trivy is None:
+        return {}
+    try:
+        vulndb.build(log=lambda message: None)
+    except CpinError:
+        pass                                   # the job then says the DB is missing, in its log
+    return {"PATH": f"{trivy.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "TRIVY_CACHE_DIR": str(vulndb.cache_dir()), "TRIVY_SKIP_DB_UPDATE": "true",
+            "TRIVY_SKIP_JAVA_DB_UPDATE": "true", "TRIVY_OFFLINE_SCAN": "true", "TRIVY_NO_PROGRESS": "true"}

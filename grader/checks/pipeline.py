@@ -142,11 +142,11 @@ def scan_report(ctx: CheckContext, params: dict) -> Outcome:
     """The pipeline's Trivy report (artefact `trivy-report.json`) is about the image of this commit and
     holds no vulnerability of `params.severity` (default CRITICAL); a suppressed one must be justified
     (a `statement` in .trivyignore.yaml)."""
-    from grader import ci
+    from grader import ci_artifacts
     pipeline, failure = last(ctx, params)
     if failure:
         return failure
-    path = ci.artifact(pipeline, params.get("artifact", "trivy-report.json"))
+    path = ci_artifacts.artifact(pipeline, params.get("artifact", "trivy-report.json"))
     if path is None:
         return Outcome.fail("le pipeline n'a pas gardé de rapport Trivy : ajoutez un job qui étend "
                             ".trivy:image-scan (trivy-ci.yml)", final=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import ci, services
+from grader import ci, ci_artifacts, services
 from tests.conftest import need_tools
 from tests.platform import oci
 from tests.platform.test_services import group_members
@@ -99,7 +99,7 @@ def test_outdated_image_fails_the_gate_and_the_report_is_kept(platform, tmp_path
     assert pipeline.status == "failed", "\n".join(lines[-30:])
     assert [(j.name, j.status) for j in pipeline.jobs] == [("read_secret", "success"), ("image_scan", "failed")]
     assert any("vulnérabilités bloquantes" in p for p in pipeline.problems), pipeline.problems
-    report = ci.artifact(ci.last_pipeline("alice", "old-app"), "trivy-report.json")
+    report = ci_artifacts.artifact(ci.last_pipeline("alice", "old-app"), "trivy-report.json")
     assert report is not None and report.is_relative_to(Path(ci.pipelines_dir("alice", "old-app")).parent)
     found = {v["VulnerabilityID"]: v for r in json.loads(report.read_text())["Results"]
              for v in r.get("Vulnerabilities") or []}
@@ -115,7 +115,7 @@ def test_justified_exception_lets_a_false_positive_through(platform, tmp_path):
     oci.push(platform.address, "alice/excused", short, oci.layer_from_wheel(wheel))
     pipeline = ci.run(repo, log=lambda line: None)
     assert pipeline.status == "success", pipeline.problems
-    report = json.loads(ci.artifact(ci.last_pipeline("alice", "excused"), "trivy-report.json").read_text())
+    report = json.loads(ci_artifacts.artifact(ci.last_pipeline("alice", "excused"), "trivy-report.json").read_text())
     suppressed = [f for r in report["Results"] for f in r.get("ExperimentalModifiedFindings") or []]
     assert [f["Finding"]["VulnerabilityID"] for f in suppressed] == ["CVE-2024-6345"]
     assert "deb12u1" in suppressed[0]["Statement"]
@@ -126,7 +126,7 @@ def test_clean_image_passes_and_a_missing_image_is_said_in_french(platform, tmp_
     oci.push(platform.address, "alice/new-app", short, clean_layer())
     pipeline = ci.run(repo, log=lambda line: None)
     assert pipeline.status == "success", pipeline.problems
-    report = json.loads(ci.artifact(ci.last_pipeline("alice", "new-app"), "trivy-report.json").read_text())
+    report = json.loads(ci_artifacts.artifact(ci.last_pipeline("alice", "new-app"), "trivy-report.json").read_text())
     assert [r["Type"] for r in report["Results"]] == ["python-pkg"]    # urllib3 was found, and is clean
     assert not [v for r in report["Results"] for v in r.get("Vulnerabilities") or []]
 
