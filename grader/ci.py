@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from grader import tools
+from grader import ci_artifacts, scan, tools
 from grader.config import settings
 from grader.errors import CpinError, InputError, ToolFailed
 from grader.services import ServiceFailed, get
@@ -66,6 +66,7 @@ class Pipeline:
     seconds: float = 0.0
     jobs: list[Job] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)   # {repository, tag, digest, reference}
+    artifacts: dict[str, list[str]] = field(default_factory=dict)  # job → files kept (absolute paths)
     problems: list[str] = field(default_factory=list)  # French diagnostics of failed jobs
 
     def to_dict(self) -> dict:
@@ -214,7 +215,8 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
                "--no-color", "--home", str(root / "home"),
                "--variable", f"CATALOG_PATH={CATALOG_PATH}",
                "--variable", f"VAULT_SERVER_URL=file://{store_path()}"]
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0"}
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0",
+           **scan.runner_env()}
     env.pop("DOCKER_CONFIG", None)
     output, timed_out = _stream(command, env, work, timeout, log)
     pipeline.seconds = round(time.time() - pipeline.started, 2)
@@ -223,6 +225,8 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
     if not summary and not timed_out:
         _raise_config_error(output)
     pipeline.jobs = _jobs(work, output, summary, root)
+    pipeline.artifacts = ci_artifacts.keep(work, root / "artifacts" / str(pipeline.id),
+                                           [j.name for j in pipeline.jobs])
     after = registry.snapshot(project)
     pushed = {ref for ref, digest in after.items() if digest and before.get(ref) != digest}
     pushed |= {ref for ref in _pushed_in_logs(pipeline.jobs, registry.address) if after.get(ref)}
@@ -359,6 +363,9 @@ def _diagnose(job: Job, registry_host: str) -> list[str]:
                         "doit recevoir DOCKER_AUTH du job read_secret (`needs`), pas d'identifiants écrits à la main.")
     elif "Cannot connect to the Docker daemon" in text:
         problems.append("Le moteur Docker de la machine ne répond pas (`cpin doctor`).")
+    elif "image-scan : vulnérabilités" in text:
+        problems.append("L'analyse Trivy a trouvé des vulnérabilités bloquantes dans l'image : lisez le rapport "
+                        "(artefact trivy-report.json) et corrigez l'image.")
     elif "read_secret :" in text:
         problems.append("La lecture des secrets a échoué : voyez le message du job ci-dessus.")
     return problems

@@ -71,8 +71,10 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("registry", "go", "github.com/distribution/distribution/v3/cmd/registry",
          "github.com/distribution/distribution/v3", required=False, gomod="platform"),
     Tool("trivy", "go", "github.com/aquasecurity/trivy/cmd/trivy", "github.com/aquasecurity/trivy",
-         required=False, gomod="scanner", on_demand=True),  # ~10 min build; no module uses it yet
+         required=False, gomod="scanner"),  # ~10 min build; module 06 scans images in CI
     Tool("gitlab-ci-local", "npm", "gitlab-ci-local@4.73.0", required=False),  # 4.75 needs Node >= 22
+    Tool("vulndb", "go", "./vulndb", "github.com/aquasecurity/trivy-db", required=False,
+         gomod="scanner"),  # writes the training Trivy DB (grader/vulndb.py)
 )}
 
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$", re.M)
@@ -143,11 +145,13 @@ def find(name: str) -> Path:
     return path
 
 
-def run(name: str, *args: str, timeout: float = 120, input: str | None = None) -> str:
-    """Run a pinned tool and return its stdout; ToolFailed (with its output) on a non-zero exit."""
+def run(name: str, *args: str, timeout: float = 120, input: str | None = None, env: dict | None = None) -> str:
+    """Run a pinned tool and return its stdout; ToolFailed (with its output) on a non-zero exit.
+    `env`: variables added to the environment (credentials that must not appear in argv)."""
     command = [str(find(name)), *args]
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, input=input)
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, input=input,
+                              env={**os.environ, **env} if env else None)
     except subprocess.TimeoutExpired as error:
         raise ToolFailed(f"{name} n'a pas répondu en {timeout:.0f} s.", command=command,
                          output=str(error.stdout or "")) from error

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.checks import access, match, network, secrets, static, workloads
+from grader.checks import access, match, network, pipeline, secrets, static, workloads
 from grader.checks.base import CheckContext, Outcome
 from grader.errors import InputError
 
@@ -44,6 +44,10 @@ TYPES: dict[str, CheckType] = {
     "secret_keys": CheckType(secrets.secret_keys, timeout=20, target=("Secret", "name")),
     "secret_ref": CheckType(secrets.secret_ref, timeout=5, target=(None, "name")),
     "vault_static_secret": CheckType(secrets.vault_static_secret, timeout=20, target=("VaultStaticSecret", "name")),
+    "pipeline_passed": CheckType(pipeline.pipeline_passed, offline=True, timeout=5),
+    "pipeline_jobs": CheckType(pipeline.pipeline_jobs, offline=True, timeout=5),
+    "registry_image": CheckType(pipeline.registry_image, offline=True, timeout=10),
+    "scan_report": CheckType(pipeline.scan_report, offline=True, timeout=5),
 }
 
 # Check types that never talk to the cluster (a view of `TYPES`).

@@ -16,28 +16,6 @@ def register(sub) -> None:
     run_parser.add_argument("--quiet", action="store_true", help="n'affiche pas les journaux des jobs")
 
 
-def render(pipeline) -> str:
-    symbols = {"success": "✔", "failed": "✘", "allowed_failure": "⚠", "not_run": "·", "running": "…"}
-    words = {"success": "réussi", "failed": "échoué", "allowed_failure": "échoué (autorisé)",
-             "not_run": "non lancé", "running": "interrompu"}
-    verdict = {"success": "réussi", "failed": "en échec", "timeout": "arrêté (délai dépassé)"}[pipeline.status]
-    lines = [f"{'✔' if pipeline.status == 'success' else '✘'} Pipeline n° {pipeline.id} {verdict} en "
-             f"{pipeline.seconds:.1f} s ({pipeline.project}/{pipeline.app}, {pipeline.branch}, {pipeline.short_sha})"]
-    for job in pipeline.jobs:
-        took = f" {job.seconds:.1f} s" if job.seconds is not None else ""
-        lines.append(f"  {symbols[job.status]} {job.stage:<14} {job.name:<24} {words[job.status]}{took}")
-    for image in pipeline.images:
-        lines.append(f"  ⇪ image publiée : {image['reference']} ({image['digest'][:19]}…)")
-    for problem in pipeline.problems:
-        lines.append(f"  → {problem}")
-    failed = [j for j in pipeline.jobs if j.status == "failed" and j.log]
-    for job in failed:
-        lines.append(f"  journal de {job.name} ({job.log}), dernières lignes :")
-        with open(job.log, errors="replace") as f:
-            lines += [f"    {line.rstrip()[:200]}" for line in f.readlines()[-12:]]
-    return "\n".join(lines)
-
-
 def run(args) -> int:
     import json
     from pathlib import Path
@@ -55,6 +33,7 @@ def run(args) -> int:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
     log = (lambda line: None) if args.quiet else (lambda line: print(f"  │ {line}", flush=True))
+    from grader.ci_notebook import render
     pipeline = ci.run(args.repo, project=args.project, app=args.app, timeout=args.timeout, log=log)
     print(render(pipeline))
     return 0 if pipeline.status == "success" else 1

@@ -30,6 +30,8 @@ def run(args) -> int:
         tools.fetch(names, base_urls=mirrors, force=args.force)
     elif args.action == "ensure":
         tools.ensure()
+        from grader import vulndb
+        vulndb.ensure()
         code = print_status(tools.status())
         return code if shutil.which("go") else 0  # without Go, the kind backend still works
     return print_status(tools.status())

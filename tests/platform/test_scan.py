@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from grader import scan, tools
+from grader import scan
 from grader.errors import InputError
-
-# trivy is built on demand (`cpin tools build trivy`, ~10 min), not by `make setup`, until module 06 uses it.
-on_demand = pytest.mark.skipif(tools.locate("trivy")[0] is None,
-                               reason="trivy not built (on demand: `cpin tools build trivy`)")
+from tests.conftest import need_tools
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -29,8 +26,8 @@ FIXED = ("{privileged: false, allowPrivilegeEscalation: false, runAsNonRoot: tru
          "readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}")
 
 
-@on_demand
 def test_privileged_container_is_found_and_the_fix_removes_it(tmp_path):
+    need_tools("trivy")                          # built by `make setup` (module 06 scans in CI)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "web.yaml").write_text(DEPLOYMENT % PRIVILEGED)
     (tmp_path / "good").mkdir()
