@@ -10,11 +10,11 @@ Python API (notebooks, checks, the `cpin lint` command):
 - `lint_paths(paths, *, env_type="dev", values=())`: files and folders (Helm charts rendered by
   `helm template` with `values` or the chart's `values-<env_type>.yaml`), returns `Problems`.
 - `lint_text(text, *, kind="manifest", env_type="dev", name=None)`: one text, e.g. a notebook cell.
-- `get(rule_id)`: the module of a rule (`ID`, `REF`, `KINDS`, `SEVERITY`, `MESSAGE_FR`, `HINT_FR`,
+- `get(rule_id)`: the module of a rule (`ID`, `REF`, `KINDS`, `MESSAGE_FR`, `HINT_FR`,
   `SOURCE`, `check(obj, ctx)`); its docstring is what `cpin lint --explain ID` prints.
 - `RULES`: every rule, listed by hand below (no discovery, STYLE §1).
 
-Severity: the engine derives it from `SEVERITY` and `env_type` (`model.LEVELS`): `audit` → warning in
+Severity: the engine derives it from the rule's level in `severity.SEVERITY` (the one table) and `env_type` (`model.LEVELS`): `audit` → warning in
 dev, error in prod (Kyverno Audit → Enforce); `enforce` → error everywhere; `advice` → warning;
 `info` → info.
 """

@@ -11,6 +11,7 @@ import pytest
 
 from grader import exercises as registry
 from grader import rules
+from grader.rules.severity import level
 from grader.checks.registry import OFFLINE
 from notebook_content import MODULES, STUB, cells, exercises, nbgrader, notebook, offline, source
 
@@ -124,7 +125,7 @@ def test_lint_checks_only_grade_rules_that_can_fail(module):
         for check in (c for c in exercise.checks if c.type == "lint"):
             assert check.params.get("envType") == "prod" and check.params.get("rules"), exercise.id
             for rule_id in check.params["rules"]:
-                assert rules.get(rule_id).SEVERITY in ("audit", "enforce"), rule_id
+                assert level(rule_id) in ("audit", "enforce"), rule_id
 
 
 def _stage(exercise, work_dir, with_solution: bool):
@@ -176,3 +177,38 @@ def test_static_checks_give_nothing_to_the_starter(exercise, tmp_path, monkeypat
     _stage(exercise, tmp_path / "stub", with_solution=False)
     report = _offline_report(exercise, tmp_path / "stub")
     assert report.points == 0 and report.max_points > 0, repr(report)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_recap_table_states_each_rule_as_the_severity_table_does(module):
+    """Facts: the recap says « conseil » / « imposée », dev and prod exactly as the linter and the policies do."""
+    from grader.rules.severity import words
+    recap = next(source(c) for c in cells(module) if c["cell_type"] == "markdown" and "Récapitulatif" in source(c))
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in recap.splitlines() if line.startswith("|")]
+    header, body = rows[0], [r for r in rows[2:]]
+    assert {"Règle", "Identifiant", "Statut", "Dev", "Prod"} <= set(header), header
+    column = {name: header.index(name) for name in header}
+    assert body
+    for row in body:
+        rule_id = row[column["Identifiant"]].strip("`")
+        said = words(rule_id)
+        assert int(row[column["Règle"]]) == rules.get(rule_id).REF, row
+        assert [row[column["Statut"]], row[column["Dev"]], row[column["Prod"]]] == \
+            [said["status"], said["dev"], said["prod"]], row
+
+
+WRONG_FACTS = (
+    "sont des clusters **OpenShift**",      # the platform runs K8s or OpenShift, shared, dedicated or the project's
+    "s'appuie sur OpenShift",
+    "tournent sur OpenShift",
+    "fourni par la plateforme",             # the team writes SopsSecret/VaultStaticSecret; an operator makes the Secret
+    "la plateforme fournit le Secret",
+    "le même objet serait **refusé**",      # only enforced rules are refused in prod
+)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_wrong_fact_from_the_content_review(module):
+    text = "\n".join(source(c) for c in cells(module))
+    assert [fact for fact in WRONG_FACTS if fact in text] == []

@@ -38,7 +38,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-logs-stdout"
 REF = 25
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "{keyword} envoie les journaux dans un fichier ({what})."
 HINT_FR = "Laissez l'application écrire sur stdout/stderr, de préférence en JSON ou GELF."

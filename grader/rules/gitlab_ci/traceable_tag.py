@@ -43,7 +43,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-traceable-tag"
 REF = 13
 KINDS = ("gitlab_ci",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Job {job} : {variable}={value!r} {problem}."
 HINT_FR = "Taguez avec $CI_COMMIT_SHORT_SHA (ou $CI_COMMIT_TAG pour une version) : ex. TAG: \"${{CI_COMMIT_SHORT_SHA}}\"."

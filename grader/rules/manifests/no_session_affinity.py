@@ -45,7 +45,6 @@ from grader.rules.model import Finding, finding
 ID = "no-session-affinity"
 REF = 26
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Service avec sessionAffinity: ClientIP : l'application dépend d'un état local au pod."
 HINT_FR = "Retirez sessionAffinity et gardez les sessions dans Redis ou en base de données."

@@ -53,7 +53,6 @@ from grader.rules.model import Finding, finding
 ID = "qos-guaranteed-critical"
 REF = 10
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Pod critique : le conteneur « {container} » a des requests différentes des limits ({resource})."
 HINT_FR = "Pour un pod criticality: high, mettez requests = limits en cpu et en memory (QoS Guaranteed)."
