@@ -26,6 +26,15 @@ STRICT_LINT = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-product
 OFFLINE_TYPES = {"01-conteneurs": frozenset({"lint"})}
 # Modules staged like their notebook (shipped charts copied from fournis/, helm needed); others from the solution.
 STAGED = ("03-production", "04-openshift", "05-helm")
+# Break/fix labs: the notebook copies the broken file in, the learner fixes it (issue 14, point 2).
+LABS = {"docker-depannage": ("docker-depannage/Dockerfile", "Dockerfile.piege"),
+        "k8s-depannage": ("k8s-depannage/catalogue.yaml", "catalogue.yaml"),
+        "prod-revue": ("prod-revue/application.yaml", "application.yaml"),
+        "ocp-corriger": ("ocp-corriger/deployment.yaml", "deployment.yaml")}
+# A lab's answer cell: optional Python that writes the fixed file (the release leaves the copied file alone).
+LAB_CELL = re.compile(r'# Vos corrections[^\n]*\n(?:#[^\n]*\n)*### BEGIN SOLUTION\n'
+                      r'Path\("(\S+)"\)\.write_text\(r"""\n(.*)\n"""\.lstrip\("\\n"\), encoding="utf-8"\)\n'
+                      r'### END SOLUTION', re.S)
 
 
 def _exercise_params(modules):
@@ -76,6 +85,7 @@ def test_solution_cells_have_markers_and_grade_ids_are_unique(module):
 @pytest.mark.parametrize("module", MODULES)
 def test_every_learner_file_is_written_by_the_notebook_or_shipped_beside_it(module):
     written = {m.group(1) for c in cells(module) for m in re.finditer(r"^%%writefile (\S+)", source(c), re.M)}
+    written |= {m.group(1) for c in cells(module) for m in [LAB_CELL.fullmatch(source(c))] if m}
     for exercise in exercises(module):
         for rel in exercise.learner_files:
             assert rel in written or (notebook(module).parent / "fournis").is_dir(), rel
@@ -97,7 +107,8 @@ def test_writefile_cells_hold_the_reference_solution(module):
 def test_solution_cells_write_the_reference_files_between_markers(module):
     written = set()
     for cell in (c for c in cells(module) if nbgrader(c).get("solution")):
-        match = re.fullmatch(r"%%writefile (\S+)\n### BEGIN SOLUTION\n(.*)\n### END SOLUTION", source(cell), re.S)
+        match = re.fullmatch(r"%%writefile (\S+)\n### BEGIN SOLUTION\n(.*)\n### END SOLUTION", source(cell), re.S) \
+            or LAB_CELL.fullmatch(source(cell))
         assert match, nbgrader(cell)["grade_id"]
         exercise_id, _, name = match.group(1).partition("/")
         reference = registry.get(exercise_id).directory / "solution" / name
@@ -132,6 +143,11 @@ def _stage(exercise, work_dir, with_solution: bool):
     """The learner's work dir: shipped files (fournis) copied as the notebook does, plus the solution or the
     nbgrader stub; modules without shipped files get the solution, or the stub in every learner file."""
     work_dir.mkdir(parents=True, exist_ok=True)
+    if exercise.id in LABS and not with_solution:   # the notebook copies the broken file in
+        rel, provided = LABS[exercise.id]
+        (work_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(exercise.directory / "starter" / provided, work_dir / rel)
+        return
     if exercise.module not in STAGED:
         if with_solution:
             shutil.copytree(exercise.directory / "solution", work_dir / exercise.id, dirs_exist_ok=True)
@@ -212,3 +228,33 @@ WRONG_FACTS = (
 def test_no_wrong_fact_from_the_content_review(module):
     text = "\n".join(source(c) for c in cells(module))
     assert [fact for fact in WRONG_FACTS if fact in text] == []
+
+
+@pytest.mark.parametrize("lab", sorted(LABS))
+def test_a_lab_starts_from_the_broken_file_and_does_not_list_its_faults(lab):
+    """The fix cell is the copied broken file, not an empty stub; the text gives the goal and the evidence."""
+    exercise = registry.get(lab)
+    rel, provided = LABS[lab]
+    texts = [source(c) for c in cells(exercise.module)]
+    copy = f'copy_starter(provided_path("{lab}", "{provided}"), "{rel}")'
+    at = next(i for i, text in enumerate(texts) if copy in text)
+    answer = next(i for i, text in enumerate(texts) if (m := LAB_CELL.fullmatch(text)) and m.group(1) == rel)
+    assert at < answer
+    between = "\n".join(texts[at:answer])
+    assert "Consigne" in between and "Le résultat attendu" in between
+    assert "| Problème | Règle |" not in between          # no table of the faults before the learner looks
+    assert "lint" in between                                # the evidence: the linter's output (and the cluster's)
+
+
+def test_the_release_stub_is_french_and_a_single_comment_line():
+    """nbgrader's stub lands in YAML and Dockerfile cells: one French comment line is valid in all of them."""
+    from grader.config import REPO_ROOT
+    from traitlets.config import Config
+    config = Config()
+    path = REPO_ROOT / "course" / "nbgrader_config.py"
+    exec(path.read_text(encoding="utf-8"), {"get_config": lambda: config, "__file__": str(path)})
+    stub = config.ClearSolutions.code_stub["python"]
+    assert stub + "\n" == STUB and stub.startswith("# VOTRE RÉPONSE ICI") and "\n" not in stub
+    assert config.ClearSolutions.text_stub == "VOTRE RÉPONSE ICI"
+    assert rules.lint_text(STUB, kind="manifest").exit_code == 0          # an empty YAML document, not an error
+    compile(STUB, "<stub>", "exec")                                      # and valid Python
