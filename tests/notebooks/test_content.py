@@ -200,8 +200,10 @@ def test_recap_table_states_each_rule_as_the_severity_table_does(module):
     """Facts: the recap says « conseil » / « imposée », dev and prod exactly as the linter and the policies do."""
     from grader.rules.severity import words
     recap = next(source(c) for c in cells(module) if c["cell_type"] == "markdown" and "Récapitulatif" in source(c))
-    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
-            for line in recap.splitlines() if line.startswith("|")]
+    lines = recap.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| Règle"))
+    table = lines[start:next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in table]
     header, body = rows[0], [r for r in rows[2:]]
     assert {"Règle", "Identifiant", "Statut", "Dev", "Prod"} <= set(header), header
     column = {name: header.index(name) for name in header}
@@ -258,3 +260,33 @@ def test_the_release_stub_is_french_and_a_single_comment_line():
     assert config.ClearSolutions.text_stub == "VOTRE RÉPONSE ICI"
     assert rules.lint_text(STUB, kind="manifest").exit_code == 0          # an empty YAML document, not an error
     compile(STUB, "<stub>", "exec")                                      # and valid Python
+
+
+# Pictures where people would rather look than read (issue 14, point 5): module → words its diagrams must show.
+DIAGRAMS = {"02-kubernetes": ("Deployment", "ReplicaSet", "Pod", "Service", "ResourceQuota", "registry-pull-secret",
+                              "NetworkPolicy", "Argo CD"),
+            "03-production": ("BestEffort", "Burstable", "Guaranteed"),
+            "04-openshift": ("SCC", "Pod Security"),
+            "05-helm": ("values.yaml", "values-prod.yaml", "helm template")}
+MERMAID = re.compile(r"```mermaid\n(.*?)```", re.S)
+
+
+@pytest.mark.parametrize("module", sorted(DIAGRAMS))
+def test_diagrams_in_markdown_cells(module):
+    blocks = [b for c in cells(module) if c["cell_type"] == "markdown" for b in MERMAID.findall(source(c))]
+    assert blocks
+    for block in blocks:
+        assert block.split()[0] in ("flowchart", "graph"), block      # a diagram type JupyterLab 4 renders
+        assert block.count("[") == block.count("]") and block.count('"') % 2 == 0, block
+    text = "\n".join(blocks)
+    assert [word for word in DIAGRAMS[module] if word not in text] == []
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_states_objectives_prerequisites_time_and_ends_with_a_recap(module):
+    first = source(cells(module)[0])
+    for field in ("**Objectifs**", "**Prérequis**", "**Durée estimée**"):
+        assert field in first, field
+    assert re.search(r"\*\*Durée estimée\*\*\s:\s(\d+\sh(\s\d+)?|\d+\smin)\.", first)
+    recap = [source(c) for c in cells(module) if "Récapitulatif" in source(c)]
+    assert "**En bref**" in recap[-1]
