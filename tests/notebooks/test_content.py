@@ -290,3 +290,15 @@ def test_module_states_objectives_prerequisites_time_and_ends_with_a_recap(modul
     assert re.search(r"\*\*Durée estimée\*\*\s:\s(\d+\sh(\s\d+)?|\d+\smin)\.", first)
     recap = [source(c) for c in cells(module) if "Récapitulatif" in source(c)]
     assert "**En bref**" in recap[-1]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_module_citing_rule_numbers_points_to_the_catalogue(module):
+    """« règle 18 » means something: the module names `cpin rules` and `cpin lint --explain <numéro>`."""
+    text = "\n".join(source(c) for c in cells(module) if c["cell_type"] == "markdown")
+    cited = {int(n) for n in re.findall(r"[Rr]ègles?\W(\d+)", text)}
+    from grader.rules.catalogue import PROCESS_ROWS, find
+    for number in cited:
+        assert str(number) in PROCESS_ROWS or find(str(number)), number     # every cited number exists
+    if cited:
+        assert "`cpin rules`" in text and "`cpin lint --explain 18`" in text
