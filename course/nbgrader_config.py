@@ -26,3 +26,8 @@ c.GenerateFeedback.preprocessors = [
     "grader.course.redact.RedactHiddenChecks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# The stub that replaces a solution in the learner's version: French, and a single comment line, so that it is
+# valid in every answer cell (Python, and the YAML or Dockerfile written by `%%writefile`), and running it
+# leaves a file copied in by the notebook (break/fix labs) untouched.
+c.ClearSolutions.code_stub = {"python": "# VOTRE RÉPONSE ICI : remplacez cette ligne par votre réponse"}
+c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"

@@ -165,6 +165,9 @@ def _fr(number: float) -> str:
 def progress_text(view: Overview, width: int = 24) -> str:
     lines = [f"Progression de {view.learner} par compétence (matrice de compétences de la plateforme)"]
     for s in view.skills:
+        if not s.total:   # no exercise for this skill yet: nothing the learner can do, so no red 0 %
+            lines.append(f"  {s.label:<16} {'·' * width} à venir : pas encore d'exercice ({s.level})")
+            continue
         filled = round(width * s.percent / 100)
         lines.append(f"  {s.label:<16} {'█' * filled}{'░' * (width - filled)} {s.percent:5.1f} %  "
                      f"{_fr(s.earned)}/{_fr(s.possible)} pts, {s.done}/{s.total} exercice(s) ({s.level})")
@@ -180,6 +183,12 @@ def progress_text(view: Overview, width: int = 24) -> str:
 def progress_html(view: Overview) -> str:
     rows = []
     for s in view.skills:
+        if not s.total:   # no exercise for this skill yet: « à venir », greyed, never a red 0 %
+            rows.append(
+                f"<tr style='color:#777'><td style='padding:2px 8px;white-space:nowrap'>{html.escape(s.label)}"
+                f" <small>({html.escape(s.level)})</small></td>"
+                f"<td style='padding:2px 8px' colspan='2'><i>à venir</i> : pas encore d'exercice</td></tr>")
+            continue
         colour = "#2e7d32" if s.percent >= 80 else "#f9a825" if s.percent >= 40 else "#c62828"
         rows.append(
             f"<tr><td style='padding:2px 8px;white-space:nowrap'>{html.escape(s.label)}"

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,8 +156,11 @@ def configure(lab: Path) -> dict[str, str]:
     (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
     (config_dir / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=1), encoding="utf-8")
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG, indent=1), encoding="utf-8")
+    # JupyterLab's terminals inherit this environment: the kit's `cpin` (this Python's bin/) comes first on PATH
+    kit_bin = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
     return {"JUPYTER_CONFIG_DIR": str(config_dir), "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
-            "JUPYTER_PREFER_ENV_PATH": "1"}
+            "JUPYTER_PREFER_ENV_PATH": "1", "PATH": kit_bin + (os.pathsep + path if path else "")}
 
 
 def first_notebook(lab: Path) -> Path:

@@ -23,21 +23,26 @@ def register(sub) -> None:
     parser.add_argument("--values", action="append", default=[], metavar="FICHIER",
                         help="fichier de valeurs Helm (répétable) ; défaut : values-<env-type>.yaml du chart s'il existe")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="format de sortie")
-    parser.add_argument("--explain", metavar="ID", help="affiche la documentation d'une règle et s'arrête")
+    parser.add_argument("--explain", metavar="RÈGLE", help="affiche la documentation d'une règle (numéro, ex. 18, ou identifiant, ex. require-labels) et s'arrête ; la liste : cpin rules")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from grader.errors import CpinError, InputError
-    from grader.rules import get, lint_paths, render
+    from grader.errors import InputError
+    from grader.rules import lint_paths, render
     if args.explain:
-        try:
-            rule = get(args.explain)
-        except CpinError as error:
-            raise InputError(error.message_fr, hint_fr=error.hint_fr) from error
-        print(f"{rule.ID} (REF {rule.REF}, {rule.SEVERITY}, {', '.join(rule.KINDS)})\n")
-        print(inspect.cleandoc(rule.__doc__ or ""))
-        print(f"\nSource : {rule.SOURCE}")
+        from grader.rules.catalogue import PROCESS_ROWS, find
+        from grader.rules.severity import words
+        if args.explain.strip() in PROCESS_ROWS:
+            print(f"Règle {args.explain.strip()} · {PROCESS_ROWS[args.explain.strip()]}")
+            return 0
+        for index, rule in enumerate(find(args.explain)):
+            said = words(rule.ID)
+            print(("\n" + "─" * 72 + "\n\n" if index else "")
+                  + f"Règle {rule.REF} · {rule.ID} · {said['status']} (dev : {said['dev']}, prod : {said['prod']})"
+                  + f" · {', '.join(rule.KINDS)}\n")
+            print(inspect.cleandoc(rule.__doc__ or ""))
+            print(f"\nSource : {rule.SOURCE}")
         return 0
     if not args.paths:
         raise InputError("Aucun chemin à vérifier.", hint_fr="Exemple : cpin lint k8s/ Dockerfile .gitlab-ci-dso.yml")

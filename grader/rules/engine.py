@@ -1,7 +1,7 @@
 """The engine: load inputs, run every rule on the targets of its kinds, give each finding its severity.
 
-Rules only find (STYLE §2); the severity comes from the rule's `SEVERITY` and the environment type
-through `model.LEVELS`. A rule may define `prepare(targets) -> data`, called once per run with the
+Rules only find (STYLE §2); the severity comes from the rule's level in `severity.SEVERITY` and the
+environment type through `model.LEVELS`. A rule may define `prepare(targets) -> data`, called once per run with the
 targets of its kinds (e.g. one hadolint process for every Dockerfile); `check` finds that data in
 `ctx.prepared[ID]`. Per-run data lives in the context, never in the rule module.
 A rule that crashes on odd input becomes an `info` problem naming the rule, never a traceback, and
@@ -18,6 +18,7 @@ from grader.errors import InputError
 from grader.rules.inputs import Loaded, Target, add_dockerfile_text, add_yaml_text, load
 from grader.rules.manifests._k8s import ref
 from grader.rules.model import ENV_TYPES, KINDS, LEVELS, Finding, Problem, Problems
+from grader.rules.severity import level
 
 # hadolint's levels → ours (hadolint "error" is a likely build failure, not a platform refusal)
 TOOL_LEVELS = {"error": "warning", "warning": "warning", "info": "info", "style": "info"}
@@ -39,9 +40,10 @@ class _Args(dict):
 
 
 def severity(rule: ModuleType, env_type: str, tool_level: str | None = None) -> str:
-    if rule.SEVERITY == "tool":
+    lvl = level(rule.ID)
+    if lvl == "tool":
         return TOOL_LEVELS.get(tool_level or "", "info")
-    return LEVELS[rule.SEVERITY][env_type]
+    return LEVELS[lvl][env_type]
 
 
 def _problem(rule: ModuleType, found: Finding, target: Target | None, file: str, env_type: str) -> Problem:

@@ -1,7 +1,7 @@
 """Data of the rules engine: what a rule yields (`Finding`), what the engine returns (`Problem`).
 
 A rule only finds (`Finding`: where, and the values its message needs); the engine turns each finding
-into a `Problem` with a severity computed from the rule's `SEVERITY` and the environment type.
+into a `Problem` with a severity computed from the rule's level (`severity.SEVERITY`) and the environment type.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from grader.platform import ENV_TYPES  # noqa: F401 - the engine reads it from here
 
-# Rule SEVERITY → severity per environment type (the platform's Kyverno Audit/Enforce split).
+# Rule level (severity.SEVERITY) → severity per environment type (the platform's Kyverno Audit/Enforce split).
 LEVELS: dict[str, dict[str, str]] = {
     "audit": {"dev": "warning", "prod": "error"},    # Kyverno Audit in dev/preprod, Enforce in prod
     "enforce": {"dev": "error", "prod": "error"},    # blocked or broken everywhere (or CCT "P")
@@ -31,7 +31,7 @@ class Finding:
     path: str = ""
     args: dict[str, Any] = field(default_factory=dict)  # values for MESSAGE_FR / HINT_FR placeholders
     line: int | None = None       # set by rules that know the line (Dockerfile, hadolint)
-    tool_level: str | None = None  # only for SEVERITY == "tool": the external tool's own level
+    tool_level: str | None = None  # only for the "tool" level: the external tool's own level
 
 
 def finding(path: str = "", *, line: int | None = None, **args: Any) -> Finding:

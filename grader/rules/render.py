@@ -64,6 +64,7 @@ def as_json(problems: Iterable[Problem]) -> str:
 
 def sarif(problems: Iterable[Problem]) -> str:
     from grader.rules import get
+    from grader.rules.severity import level
     problems = list(problems)
     rule_ids = sorted({p.rule for p in problems})
     rules = []
@@ -71,7 +72,7 @@ def sarif(problems: Iterable[Problem]) -> str:
         module = get(rule_id)
         title = (module.__doc__ or rule_id).strip().splitlines()[0]
         rules.append({"id": rule_id, "shortDescription": {"text": title}, "helpUri": module.SOURCE,
-                      "properties": {"ref": module.REF, "severity": module.SEVERITY}})
+                      "properties": {"ref": module.REF, "severity": level(rule_id)}})
     results = []
     for p in problems:
         location = {"physicalLocation": {"artifactLocation": {"uri": p.file}}}

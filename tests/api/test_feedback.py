@@ -43,3 +43,17 @@ def test_json_rendering():
 def test_widget():
     widget = feedback.to_widget(REPORT)
     assert widget.value == feedback.to_html(REPORT)
+
+
+def test_a_skill_without_exercise_is_shown_as_coming_not_as_zero():
+    """GitLab-CI, GitOps, ArgoCD without exercises: « à venir », never a red 0 % the learner can do nothing about."""
+    from grader.attempts import Overview, SkillProgress
+    view = Overview("apprenant", (SkillProgress("kubernetes", "Kubernetes", "obligatoire", 3, 6, 1, 2),
+                                  SkillProgress("gitops", "GitOps", "obligatoire", 0, 0, 0, 0)))
+    text = repr(view)
+    [gitops] = [line for line in text.splitlines() if "GitOps" in line]
+    assert "à venir" in gitops and "%" not in gitops
+    assert "50.0 %" in text
+    page = view._repr_html_()
+    row = page.split("GitOps")[1].split("</tr>")[0]
+    assert "à venir" in row and "#c62828" not in row and "%" not in row

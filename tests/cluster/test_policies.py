@@ -1,6 +1,6 @@
-"""The platform's policies: well-formed data (static), and on the real API server each one warns
-in a dev environment and denies in a prod environment (its ko fixture), while its ok fixture
-passes every policy in both."""
+"""The platform's policies: well-formed data (static), bound as the one severity table says, and on
+the real API server each one warns in a dev environment and, in prod, denies (enforced rule) or
+warns again (advice) on its ko fixture, while its ok fixture passes every policy in both."""
 from __future__ import annotations
 
 import re
@@ -11,6 +11,8 @@ import yaml
 
 from grader.cluster import policies
 from grader.errors import ApiFailure
+from grader.rules import get as get_rule
+from grader.rules.severity import SEVERITY, enforced
 
 POLICIES = policies.load()
 FIXTURES = Path(__file__).parent / "data" / "policies"
@@ -40,7 +42,21 @@ def test_policy_file_has_one_policy_and_its_two_bindings(policy):
         env_type = spec["matchResources"]["namespaceSelector"]["matchLabels"][policies.ENV_TYPE_LABEL]
         by_type[env_type] = spec["validationActions"]
         assert binding["metadata"]["name"] == f"{policy.name}-{env_type}"
-    assert by_type == policies.ACTIONS
+    assert by_type == policy.actions
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_bindings_follow_the_severity_table_of_the_linter(policy):
+    """Facts: a rule the platform only recommends (CCT « I », best practices) is never refused in prod."""
+    assert get_rule(policy.rule_id).REF == int(policy.ref)
+    prod = next(b for b in policy.bindings if b["metadata"]["name"].endswith("-prod"))["spec"]["validationActions"]
+    assert ("Deny" in prod) == (SEVERITY[policy.rule_id] in ("audit", "enforce"))
+
+
+def test_recommended_rules_are_not_denied():
+    # the three rules the content review found marked "refused in prod" (rules 3, 14, 19)
+    advice = {p.name for p in POLICIES if not enforced(p.rule_id)}
+    assert advice == {"cpin-restrict-security-context", "cpin-image-pull-policy", "cpin-label-values"}
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
@@ -98,9 +114,13 @@ def test_ko_fixture_warns_in_dev(kube_envs, policy):
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
-def test_ko_fixture_is_denied_in_prod(kube_envs, policy):
+def test_ko_fixture_is_denied_in_prod_only_if_the_rule_is_enforced(kube_envs, policy):
     kube, _, prod = kube_envs
     for obj in docs(policy.file.stem, "ko"):
+        if not enforced(policy.rule_id):
+            response = kube.apply(obj, prod)          # advice: admitted, with the policy's warning
+            assert [w for w in response.warnings if f"ValidatingAdmissionPolicy '{policy.name}'" in w]
+            continue
         with pytest.raises(ApiFailure) as denied:
             kube.apply(obj, prod)
         assert denied.value.status in (403, 422)

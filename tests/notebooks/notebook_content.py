@@ -11,7 +11,7 @@ from grader.runner import run
 
 MODULES = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production", "04-openshift", "05-helm",
            "08-secrets")
-STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"  # what nbgrader's release writes in a solution cell
+STUB = "# VOTRE RÉPONSE ICI : remplacez cette ligne par votre réponse\n"  # the release stub (course/nbgrader_config.py)
 
 
 def notebook(module: str) -> Path:

@@ -44,3 +44,24 @@ def test_a_wrong_reading_of_the_quota_loses_the_quota_check_only(learner_env):
     failed = {r.check_id for r in report.results if r.status is Status.FAILED}
     assert failed == {"quota"}, repr(report)
     assert "quota-cpu" in next(r.message for r in report.results if r.check_id == "quota")
+
+
+def test_module_00_has_the_glossary_and_works_from_a_cold_start():
+    from notebook_content import cells, source
+    texts = [source(c) for c in cells("00-prise-en-main")]
+    glossary = next(t for t in texts if "## Glossaire" in t)
+    for term in ("espace de noms", "label", "règle imposée", "conseil", "SopsSecret", "rendu"):
+        assert f"**{term}" in glossary, term
+    setup = next(t for t in texts if "EXERCICES = (" in t)
+    assert setup.index('cpin("cluster", "up")') < setup.index("reset(nom)")   # the cluster first: cold start
+    assert "source <dossier du kit>/.venv/bin/activate" in "\n".join(texts)
+
+
+def test_lab_terminals_find_the_kit_cpin_first(tmp_path):
+    import os
+    import sys
+    from pathlib import Path
+
+    from grader import workspace
+    env = workspace.configure(tmp_path)
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)

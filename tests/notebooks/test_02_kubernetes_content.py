@@ -53,4 +53,19 @@ def test_a_service_whose_selector_picks_no_pod_loses_the_endpoint_check(learner_
     by_id = {r.check_id: r for r in report.results}
     assert by_id["points-acces"].status is Status.FAILED, repr(report)
     assert "aucun pod" in by_id["points-acces"].message
-    assert by_id["deploiement"].status is Status.PASSED
+    assert by_id["deployment"].status is Status.PASSED
+
+
+@pytest.mark.cluster
+def test_the_broken_catalogue_applied_as_is_scores_zero(learner_env):
+    """The lab starts from the broken file (copied in by the notebook): running the cells unchanged earns nothing."""
+    from grader.runner import scaled
+    from grader.errors import ApiFailure
+    starter = (registry.get("k8s-depannage").directory / "starter" / "catalogue.yaml").read_text(encoding="utf-8")
+    try:
+        stage_and_apply("k8s-depannage", learner_env, text=starter)
+    except ApiFailure as refused:          # the 72-character Service name: the API's refusal is evidence too
+        assert "63" in refused.message_fr
+    exercise = registry.get("k8s-depannage")
+    report, _ = run(exercise, work_dir=learner_env)
+    assert scaled(report, exercise.points) == 0, repr(report)

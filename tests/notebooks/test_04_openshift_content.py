@@ -60,7 +60,8 @@ def _execute(version: str, local_cluster, tmp_path, monkeypatch) -> dict[str, fl
     nb = nbformat.read(work / M.notebook.name, as_version=4)
     if version == "starter":
         from nbgrader.preprocessors import ClearSolutions
-        nb, _ = ClearSolutions().preprocess(nb, {})
+        from notebook_content import STUB
+        nb, _ = ClearSolutions(code_stub={"python": STUB.rstrip("\n")}).preprocess(nb, {})
     monkeypatch.setenv("CPIN_DATA", str(local_cluster.data_dir))
     monkeypatch.setenv("KUBECONFIG", str(local_cluster.kubeconfig))
     monkeypatch.setenv("CPIN_LEARNER", f"nb04-{version[:3]}")

@@ -1,8 +1,10 @@
 """The platform's cluster policies as ValidatingAdmissionPolicy objects (CEL, French messages).
 
-Each `<name>.yaml` holds one policy and its two bindings: `Warn`+`Audit` in namespaces labelled
-`cpin.dev/env-type: dev`, `Deny` in those labelled `prod` — the platform's Kyverno Audit/Enforce
-split. `install` applies them all; `cluster up` calls it on every backend.
+Each `<name>.yaml` holds one policy, labelled with the linter rule it stands for (`cpin.dev/rule-id`).
+`load` adds its two bindings from the one severity table (`grader/rules/severity.py`): `Warn`+`Audit` in
+namespaces labelled `cpin.dev/env-type: dev`; in those labelled `prod`, `Deny` for a rule the platform
+enforces (Kyverno Audit → Enforce) and `Warn`+`Audit` again for a rule it only recommends (CCT « I »,
+best practices). `install` applies them all; `cluster up` calls it on every backend.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from grader.errors import ApiFailure
 from grader.platform import ENV_TYPE_LABEL, MANAGED_BY
 
 POLICY_DIR = Path(__file__).parent
-ACTIONS = {"dev": ["Warn", "Audit"], "prod": ["Deny"]}
+ACTIONS = {"dev": ["Warn", "Audit"], "prod": ["Deny"]}           # an enforced rule
+ADVICE_ACTIONS = {"dev": ["Warn", "Audit"], "prod": ["Warn", "Audit"]}  # a recommended rule: never refused
 PROBE_NAMESPACE = "cpin-system"
 
 
@@ -24,6 +27,7 @@ PROBE_NAMESPACE = "cpin-system"
 class Policy:
     name: str          # metadata.name of the ValidatingAdmissionPolicy
     ref: str           # row of the rule table (cpin-reference.md §3.2)
+    rule_id: str       # the linter rule it stands for: its level in grader/rules/severity.py sets the actions
     file: Path
     objects: tuple[dict, ...]
 
@@ -36,18 +40,36 @@ class Policy:
         return self.objects[1:]
 
     @property
+    def actions(self) -> dict[str, list[str]]:
+        return actions_for(self.rule_id)
+
+    @property
     def messages(self) -> tuple[str, ...]:
         return tuple(v["message"] for v in self.policy["spec"]["validations"])
 
 
+def actions_for(rule_id: str) -> dict[str, list[str]]:
+    """Binding actions per environment type, read from the severity table the linter uses."""
+    from grader.rules.severity import enforced
+    return ACTIONS if enforced(rule_id) else ADVICE_ACTIONS
+
+
+def _binding(name: str, env_type: str, actions: list[str]) -> dict:
+    return {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": f"{name}-{env_type}", "labels": dict(MANAGED_BY)},
+            "spec": {"policyName": name, "validationActions": list(actions),
+                     "matchResources": {"namespaceSelector": {"matchLabels": {ENV_TYPE_LABEL: env_type}}}}}
+
+
 def load() -> list[Policy]:
-    """Every policy of this folder, sorted by file name."""
+    """Every policy of this folder, sorted by file name, with its bindings."""
     policies = []
     for file in sorted(POLICY_DIR.glob("*.yaml")):
-        objects = tuple(d for d in yaml.safe_load_all(file.read_text()) if d)
-        vap = objects[0]
-        policies.append(Policy(vap["metadata"]["name"], vap["metadata"]["labels"]["cpin.dev/rule-ref"],
-                               file, objects))
+        vap = next(d for d in yaml.safe_load_all(file.read_text()) if d)
+        name, labels = vap["metadata"]["name"], vap["metadata"]["labels"]
+        rule_id = labels["cpin.dev/rule-id"]
+        bindings = tuple(_binding(name, env_type, actions) for env_type, actions in actions_for(rule_id).items())
+        policies.append(Policy(name, labels["cpin.dev/rule-ref"], rule_id, file, (vap, *bindings)))
     return policies
 
 

@@ -38,7 +38,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-arbitrary-uid"
 REF = 2
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/agreement/faq"
 MESSAGE_FR = "Propriété « {owner} » : le groupe n'est pas 0, un UID arbitraire ne pourra pas accéder aux fichiers."
 HINT_FR = "Donnez les fichiers au groupe 0 (`--chown=1001:0`, `chown -R 1001:0`) et `chmod -R g=u`."

@@ -37,7 +37,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-base-tag"
 REF = 12
 KINDS = ("dockerfile",)
-SEVERITY = "enforce"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "FROM {image} : {problem}."
 HINT_FR = "Fixez la version de l'image de base (ex. python:3.12-slim) ou son digest @sha256:…"

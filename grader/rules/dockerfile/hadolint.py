@@ -42,7 +42,6 @@ from grader.rules.model import Finding
 ID = "hadolint"
 REF = 0
 KINDS = ("dockerfile",)
-SEVERITY = "tool"
 SOURCE = "https://github.com/hadolint/hadolint#rules"
 MESSAGE_FR = "{code} : {text}"
 HINT_FR = "{hint}"

@@ -2,7 +2,9 @@
 
 Ce que vérifie la règle
     `CMD` et `ENTRYPOINT` de l'étape finale ne redirigent pas la sortie vers un fichier
-    (`> app.log`, `>> /var/log/…`, `| tee fichier`).
+    (`> app.log`, `>> /var/log/…`, `| tee fichier`) et ne demandent pas à l'application, par une
+    option de la ligne de commande, d'écrire ses journaux dans un fichier (`--log-file=/var/log/app.log`,
+    `--access-logfile access.log`, `-Dlogging.file.name=…`) ; `-`, `/dev/stdout` et `/dev/stderr` vont bien.
 
 Pourquoi
     REF 25 — bonnes pratiques §6, CCT EXI-ARCH-23 : les journaux vont sur stdout (GELF ou JSON),
@@ -24,7 +26,8 @@ CMD ["python", "app.py"]
 ```
 
 Limites connues
-    La configuration de journalisation de l'application (log4j, logback…) n'est pas lue.
+    La configuration de journalisation de l'application (log4j, logback…) n'est pas lue ; les
+    commandes des manifestes sont vues par container-logs-stdout.
 """
 from __future__ import annotations
 
@@ -38,13 +41,16 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-logs-stdout"
 REF = 25
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "{keyword} envoie les journaux dans un fichier ({what})."
 HINT_FR = "Laissez l'application écrire sur stdout/stderr, de préférence en JSON ou GELF."
 REDIRECT = re.compile(r"\d?>>?\s*([^\s>]*)")   # a redirection and its target, linear (no backtracking)
 LOG_SUFFIX = re.compile(r"\S\.log\b")
 TEE = re.compile(r"\|\s*tee\s+(?:-a\s+)?(?!/dev/)\S+")
+# `--log-file X`, `--access-logfile=X`, `--error-log X`, `--log-path X`, `--logfile X`, `-Dlogging.file.name=X`
+LOG_FLAG = re.compile(r"(?<![\w-])(--?(?:access-|error-)?log-?(?:file|path|to|-dir|dir)|"
+                      r"-Dlogging\.file(?:\.name|\.path)?)(?:=|\s+)([^\s\"',\]]+)")
+TO_STREAM = ("-", "/dev/stdout", "/dev/stderr", "stdout", "stderr", "/proc/self/fd/1", "/proc/self/fd/2")
 
 
 def to_file(command: str) -> str | None:
@@ -62,6 +68,10 @@ def to_file(command: str) -> str | None:
     tee = TEE.search(command)
     if tee:
         found.append((tee.start(), tee.group(0)))
+    for flag in LOG_FLAG.finditer(command):
+        if flag.group(2) not in TO_STREAM:
+            found.append((flag.start(), flag.group(0)))
+            break
     return min(found)[1] if found else None
 
 

@@ -43,7 +43,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-no-runtime-install"
 REF = 7
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "{keyword} installe des paquets au démarrage ({what})."
 HINT_FR = "Installez les dépendances au build, dans une instruction RUN (idéalement dans une étape de build)."

@@ -38,7 +38,6 @@ from grader.rules.secrets._words import is_literal, secret_key
 ID = "dockerfile-no-secret-env"
 REF = 23
 KINDS = ("dockerfile",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "{keyword} {name} : secret en clair dans l'image."
 HINT_FR = "Passez le secret à l'exécution (secretKeyRef dans le Deployment) ; au build, `RUN --mount=type=secret`."

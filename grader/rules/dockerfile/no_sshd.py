@@ -39,7 +39,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-no-sshd"
 REF = 7
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "Service non essentiel dans l'image : {what}."
 HINT_FR = "Retirez le serveur SSH/supervisor : un conteneur lance un seul processus, l'application."

@@ -42,7 +42,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-no-tls-bypass"
 REF = 36
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "Vérification TLS désactivée : {what}."
 HINT_FR = "Ajoutez l'AC racine de la PKI interne (update-ca-certificates) au lieu de couper la vérification."

@@ -41,7 +41,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-no-write-at-start"
 REF = 6
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/platform/compatibility"
 MESSAGE_FR = "{keyword} écrit dans l'image au démarrage ({what}) : impossible avec un système de fichiers en lecture seule."
 HINT_FR = "Faites ces modifications au build (RUN) ou écrivez dans un volume monté (/tmp en emptyDir)."

@@ -35,7 +35,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-port-above-1024"
 REF = 5
 KINDS = ("dockerfile",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "EXPOSE {port} : un conteneur sans privilège ne peut pas écouter sur un port ≤ 1024."
 HINT_FR = "Configurez l'application sur un port > 1024 (ex. 8080) et exposez celui-ci."

@@ -43,7 +43,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-small-final-image"
 REF = 35
 KINDS = ("dockerfile",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "L'étape finale part de {image}, une image de construction."
 HINT_FR = "Construisez dans une première étape (`AS build`) et copiez le résultat dans une image d'exécution légère."

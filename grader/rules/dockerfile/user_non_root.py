@@ -43,7 +43,6 @@ from grader.rules.model import Finding, finding
 ID = "dockerfile-user-non-root"
 REF = 1
 KINDS = ("dockerfile",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/platform/compatibility"
 MESSAGE_FR = "{detail}"
 HINT_FR = "Terminez l'étape finale par `USER 1001:0` (UID non root, groupe 0 pour OpenShift)."

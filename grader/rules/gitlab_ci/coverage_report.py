@@ -40,7 +40,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-coverage-report"
 REF = 40
 KINDS = ("gitlab_ci",)
-SEVERITY = "info"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Aucun job ne publie la couverture des tests."
 HINT_FR = "Ajoutez `coverage:` (regex) et artifacts.reports.coverage_report au job de tests."

@@ -41,7 +41,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-known-dependency-sources"
 REF = 42
 KINDS = ("gitlab_ci",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Le job {job} récupère du code hors des dépôts connus : {what}."
 HINT_FR = "Déclarez la dépendance dans le gestionnaire du projet (npm, Maven, pip) et passez par le Nexus de l'offre."

@@ -32,7 +32,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-file-name"
 REF = 32
 KINDS = ("gitlab_ci",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/get-started"
 MESSAGE_FR = "Fichier de CI nommé « {name} » : la chaîne DSO attend « .gitlab-ci-dso.yml »."
 HINT_FR = "Renommez le fichier en .gitlab-ci-dso.yml, à la racine du dépôt applicatif."

@@ -38,7 +38,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-kaniko-build"
 REF = 33
 KINDS = ("gitlab_ci",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/services/vault"
 MESSAGE_FR = "{detail}"
 HINT_FR = "Construisez l'image avec le modèle du catalogue : `extends: .kaniko:simple-build-push` (kaniko-ci.yml)."

@@ -38,7 +38,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-no-docker-push"
 REF = 16
 KINDS = ("gitlab_ci",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/agreement/faq"
 MESSAGE_FR = "Le job {job} publie hors de la chaîne : {what}."
 HINT_FR = "Laissez la chaîne construire et pousser l'image (extends: .kaniko:simple-build-push) et les paquets (modèles npm/maven)."

@@ -43,7 +43,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-quality-jobs"
 REF = 34
 KINDS = ("gitlab_ci",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/services/sonarqube"
 MESSAGE_FR = "Aucun job {what} dans la CI."
 HINT_FR = "Ajoutez un job de tests et un job SonarQube (modèles du catalogue : sonar-ci.yml, java-mvn.yml, node-npm.yml)."

@@ -47,7 +47,6 @@ from grader.rules.model import Finding, finding
 ID = "ci-read-secret-first"
 REF = 33
 KINDS = ("gitlab_ci",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/services/vault"
 MESSAGE_FR = "{detail}"
 HINT_FR = "Ajoutez `read_secret: {{stage: read-secret, extends: .vault:read_secret}}` et mettez read-secret en tête de stages."

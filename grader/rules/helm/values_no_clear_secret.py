@@ -39,7 +39,6 @@ from grader.rules.secrets._words import is_literal, secret_key
 ID = "helm-values-no-clear-secret"
 REF = 23
 KINDS = ("helm_values",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Valeur « {key} » : secret en clair dans les values."
 HINT_FR = "Créez le secret par un SopsSecret ou un VaultStaticSecret et référencez-le (existingSecret, secretKeyRef)."

@@ -36,7 +36,6 @@ from grader.rules.model import Finding, finding
 ID = "helm-values-traceable-tag"
 REF = 13
 KINDS = ("helm_values",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Valeur « {key} » = {tag!r} : tag mobile, non traçable jusqu'à un build."
 HINT_FR = "Déployez le tag produit par la CI ($CI_COMMIT_SHORT_SHA ou $CI_COMMIT_TAG)."

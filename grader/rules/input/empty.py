@@ -30,7 +30,6 @@ from __future__ import annotations
 ID = "input-empty"
 REF = 0
 KINDS = ("manifest", "helm_values", "gitlab_ci")
-SEVERITY = "info"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Fichier vide : aucun document à vérifier."
 HINT_FR = "Vérifiez que c'est bien le fichier attendu."

@@ -43,7 +43,6 @@ from __future__ import annotations
 ID = "input-unusable"
 REF = 0
 KINDS = ("manifest", "dockerfile", "helm_values", "gitlab_ci")
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Fichier inutilisable : {reason}"
 HINT_FR = "{hint}"

@@ -61,7 +61,6 @@ from grader.rules.model import Finding, finding
 ID = "admin-tasks-in-jobs"
 REF = 27
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Le conteneur « {container} » lance une tâche d'administration au démarrage ({task})."
 HINT_FR = "Déplacez cette tâche dans un initContainer, un Job ou un CronJob."

@@ -41,7 +41,6 @@ from grader.rules.model import Finding, finding
 ID = "cm-no-credentials"
 REF = 22
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "La ConfigMap contient la clé « {key} », qui ressemble à un identifiant."
 HINT_FR = "Mettez ce secret dans un SopsSecret ou un VaultStaticSecret, et référencez-le par secretKeyRef."

@@ -56,7 +56,6 @@ from grader.rules.model import Finding, finding
 ID = "config-from-env"
 REF = 24
 KINDS = ("manifest",)
-SEVERITY = "info"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Le conteneur « {container} » ne reçoit aucune configuration (ni env, ni envFrom, ni ConfigMap montée)."
 HINT_FR = "Passez la configuration par variables d'environnement (env/envFrom depuis une ConfigMap)."

@@ -50,7 +50,6 @@ from grader.rules.model import Finding, finding
 ID = "container-port-above-1024"
 REF = 5
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "{what} {port} ≤ 1024 : un conteneur sans privilège ne peut pas écouter sur ce port."
 HINT_FR = "Faites écouter l'application sur un port > 1024 (ex. 8080) ; le Service peut garder port: 80."

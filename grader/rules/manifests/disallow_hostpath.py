@@ -52,7 +52,6 @@ from grader.rules.model import Finding, finding
 ID = "disallow-hostpath"
 REF = 4
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "Le volume « {volume} » est un hostPath ({host_path}) : interdit sur la plateforme."
 HINT_FR = "Utilisez un emptyDir (fichiers temporaires) ou un PersistentVolumeClaim (données à garder)."

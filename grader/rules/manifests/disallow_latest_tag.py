@@ -46,7 +46,6 @@ from grader.rules.model import Finding, finding
 ID = "disallow-latest-tag"
 REF = 12
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "L'image « {image} » du conteneur « {container} » {problem}."
 HINT_FR = "Donnez un tag de version explicite (ex. 1.27.3 ou le SHA du commit), jamais latest."

@@ -49,7 +49,6 @@ from grader.rules.model import Finding, finding
 ID = "harbor-pull-secret"
 REF = 17
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/get-started"
 MESSAGE_FR = "Image Harbor « {image} » sans imagePullSecrets registry-pull-secret : le pull sera refusé."
 HINT_FR = "Ajoutez `imagePullSecrets: [{{name: registry-pull-secret}}]` dans la spec du pod."

@@ -65,7 +65,6 @@ from grader.rules.model import Finding, finding
 ID = "hpa-recommended"
 REF = 38
 KINDS = ("manifest",)
-SEVERITY = "info"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Aucun HorizontalPodAutoscaler ne cible ce Deployment."
 HINT_FR = "Ajoutez un HPA (autoscaling/v2) sur le CPU ou la mémoire, avec minReplicas ≥ 2."

@@ -47,7 +47,6 @@ from grader.rules.model import Finding, finding
 ID = "image-pull-policy"
 REF = 14
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "Le conteneur « {container} » a imagePullPolicy: {policy}."
 HINT_FR = "Mettez imagePullPolicy: IfNotPresent (ou retirez le champ) et utilisez des tags immuables."

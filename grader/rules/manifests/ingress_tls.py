@@ -54,7 +54,6 @@ from grader.rules.model import Finding, finding
 ID = "ingress-tls"
 REF = 39
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "{kind} sans TLS : le trafic arrive en clair."
 HINT_FR = "Ajoutez spec.tls (hosts, et secretName si le certificat n'est pas celui par défaut)."

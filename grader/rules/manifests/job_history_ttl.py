@@ -61,7 +61,6 @@ from grader.rules.model import Finding, finding
 ID = "job-history-ttl"
 REF = 28
 KINDS = ("manifest",)
-SEVERITY = "info"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "{field} absent : la plateforme ajoutera {value}."
 HINT_FR = "Écrivez {field} vous-même pour maîtriser ce qui est gardé."

@@ -48,7 +48,6 @@ from grader.rules.model import Finding, finding
 ID = "image-known-publisher"
 REF = 16
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/agreement/faq"
 MESSAGE_FR = "L'image « {image} » vient de l'espace Docker Hub « {namespace} », qui n'est pas un éditeur reconnu."
 HINT_FR = "Faites construire l'image par la chaîne DSO (Harbor) ou prenez l'image officielle de l'éditeur."

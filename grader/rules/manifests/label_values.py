@@ -48,7 +48,6 @@ from grader.rules.model import Finding, finding
 ID = "label-values"
 REF = 19
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/agreement/labels-list"
 MESSAGE_FR = "Label {label}={value!r} : valeur hors de la liste de la plateforme."
 HINT_FR = "Valeurs permises pour {label} : {allowed}."

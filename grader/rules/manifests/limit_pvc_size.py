@@ -43,7 +43,6 @@ from grader.rules.model import Finding, finding
 ID = "limit-pvc-size"
 REF = 21
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "Volume persistant de {size} : la limite est strictement moins de 1 Ti."
 HINT_FR = "Demandez moins de 1Ti (ex. 100Gi) ; pour de gros volumes, passez par un stockage objet (S3)."

@@ -44,7 +44,6 @@ from grader.rules.model import Finding, finding
 ID = "name-length"
 REF = 30
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Nom de {length} caractères : la limite est 63."
 HINT_FR = "Raccourcissez le nom (ex. abréviation + suffixe -svc, -dep, -cm) ; avec Helm, voir fullnameOverride."

@@ -66,7 +66,6 @@ from grader.rules.model import Finding, finding
 ID = "network-policy-selects-pods"
 REF = 29
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Aucune NetworkPolicy des fichiers ne sélectionne les pods de cet objet (namespace en deny-all)."
 HINT_FR = "Ajoutez une NetworkPolicy dont le podSelector choisit ces pods et qui ouvre les flux nécessaires."

@@ -50,7 +50,6 @@ from grader.rules.model import Finding, finding
 ID = "container-no-added-capabilities"
 REF = 3
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "Le conteneur « {container} » ajoute des capacités : {caps}."
 HINT_FR = "Retirez capabilities.add ; pour écouter sur un port bas, utilisez plutôt un port > 1024."

@@ -50,7 +50,6 @@ from grader.rules.model import Finding, finding
 ID = "pod-no-fixed-ids"
 REF = 3
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "{where} fixe {field}={value} : laissez la plateforme attribuer les identifiants."
 HINT_FR = "Retirez {field} ; rendez l'image compatible avec un UID arbitraire (groupe 0, chmod g+rwX)."

@@ -48,7 +48,6 @@ from grader.rules.model import Finding, finding
 ID = "container-no-privilege-escalation"
 REF = 3
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "Le conteneur « {container} » demande {field}: true."
 HINT_FR = "Retirez {field} (ou mettez false) : la plateforme refuse les conteneurs privilégiés."

@@ -49,7 +49,6 @@ from grader.rules.model import Finding, finding
 ID = "probe-health-path"
 REF = 37
 KINDS = ("manifest",)
-SEVERITY = "info"
 SOURCE = "https://github.com/cloud-pi-native/cct-cloud-native/blob/main/cct-exigences.md"
 MESSAGE_FR = "La {probe} du conteneur « {container} » vise {path_value}, pas un point /health."
 HINT_FR = "Exposez /health dans l'application (réponse JSON) et pointez les sondes dessus."

@@ -51,7 +51,6 @@ from grader.rules.model import Finding, finding
 ID = "probes-liveness-and-readiness"
 REF = 8
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Le conteneur « {container} » n'a pas de {missing}."
 HINT_FR = "Déclarez readinessProbe et livenessProbe (souvent le même /health, avec des délais différents)."

@@ -75,7 +75,6 @@ from grader.rules.model import Finding, finding
 ID = "quota-fits-limits"
 REF = 11
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/environments-management"
 MESSAGE_FR = "La somme des limits {resource} ({total}) dépasse le quota {quota} du namespace."
 HINT_FR = "Réduisez les limits ou les replicas, ou demandez un quota plus grand dans la console."

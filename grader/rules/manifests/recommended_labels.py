@@ -45,7 +45,6 @@ from grader.rules.model import Finding, finding
 ID = "recommended-labels"
 REF = 18
 KINDS = ("manifest",)
-SEVERITY = "info"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Labels recommandés absents des pods : {missing}."
 HINT_FR = "Ajoutez criticality (high, medium, low) et component (nginx, postgres, redis…)."

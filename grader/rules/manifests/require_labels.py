@@ -48,7 +48,6 @@ from grader.rules.model import Finding, finding
 ID = "require-labels"
 REF = 18
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "Labels obligatoires absents des pods : {missing}."
 HINT_FR = "Ajoutez app, env et tier dans les labels du pod (template.metadata.labels pour un Deployment)."

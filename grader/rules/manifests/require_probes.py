@@ -47,7 +47,6 @@ from grader.rules.model import Finding, finding
 ID = "require-probes"
 REF = 8
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "Le conteneur « {container} » n'a aucune sonde (liveness, readiness ou startup)."
 HINT_FR = "Ajoutez au moins une readinessProbe et une livenessProbe (httpGet sur /health, ou tcpSocket)."

@@ -51,7 +51,6 @@ from grader.rules.model import Finding, finding
 ID = "require-resources"
 REF = 9
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "Le conteneur « {container} » n'a pas de {missing}."
 HINT_FR = "Ajoutez resources.requests et resources.limits avec cpu et memory (ex. 100m/128Mi et 500m/256Mi)."

@@ -46,7 +46,6 @@ from grader.rules.model import Finding, finding
 ID = "restrict-nodeport"
 REF = 20
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "Service de type NodePort : interdit sur la plateforme."
 HINT_FR = "Utilisez type: ClusterIP et exposez l'application par un Ingress (ou une Route)."

@@ -49,7 +49,6 @@ from grader.rules.model import Finding, finding
 ID = "restrict-image-registries"
 REF = 15
 KINDS = ("manifest",)
-SEVERITY = "audit"
 SOURCE = "https://cloud-pi-native.fr/agreement/kyverno"
 MESSAGE_FR = "L'image « {image} » ne vient pas d'un registre autorisé."
 HINT_FR = ("Utilisez l'image construite par la chaîne DSO (Harbor) ou préfixez l'image publique par son "

@@ -48,7 +48,6 @@ from grader.rules.model import Finding, finding
 ID = "k8s-schema"
 REF = 0
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://kubernetes.io/docs/reference/kubernetes-api/"
 MESSAGE_FR = "Schéma Kubernetes 1.36 : {detail}"
 HINT_FR = "Corrigez le champ indiqué (orthographe, indentation, type) ; `kubectl explain` décrit chaque champ."

@@ -59,7 +59,6 @@ from grader.rules.model import Finding, finding
 ID = "stateless-no-pvc"
 REF = 26
 KINDS = ("manifest",)
-SEVERITY = "advice"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "Le Deployment monte le volume persistant « {claim} » : un pod applicatif doit être sans état."
 HINT_FR = "Gardez l'état en base (StatefulSet, service géré) ou en S3 ; utilisez emptyDir pour les fichiers temporaires."

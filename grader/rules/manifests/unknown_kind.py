@@ -39,7 +39,6 @@ from grader.rules.model import Finding, finding
 ID = "k8s-unknown-kind"
 REF = 0
 KINDS = ("manifest",)
-SEVERITY = "info"
 SOURCE = "https://kubernetes.io/docs/reference/kubernetes-api/"
 MESSAGE_FR = "{detail}"
 HINT_FR = "Vérifiez `apiVersion` et `kind` (`kubectl api-resources` liste les types connus)."

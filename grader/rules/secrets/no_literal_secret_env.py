@@ -54,7 +54,6 @@ from grader.rules.secrets._words import is_literal, secret_key
 ID = "no-literal-secret-env"
 REF = 23
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/best-practices"
 MESSAGE_FR = "La variable {variable} du conteneur « {container} » contient un secret en clair."
 HINT_FR = "Utilisez valueFrom.secretKeyRef vers un Secret créé par un SopsSecret ou un VaultStaticSecret."

@@ -45,7 +45,6 @@ from grader.rules.model import Finding, finding
 ID = "no-plain-secret"
 REF = 23
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/secrets-management"
 MESSAGE_FR = "Secret en clair dans le dépôt ({keys})."
 HINT_FR = "Remplacez-le par un SopsSecret chiffré (sops + clé age du cluster) ou un VaultStaticSecret."

@@ -52,7 +52,6 @@ from grader.rules.model import Finding, finding
 ID = "sops-secret-encrypted"
 REF = 23
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/secrets-management"
 MESSAGE_FR = "SopsSecret non chiffré : {detail}."
 HINT_FR = "Chiffrez le fichier avant le commit : `sops --encrypt --age <clé du cluster> --in-place fichier.yaml`."

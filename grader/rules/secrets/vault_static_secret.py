@@ -50,7 +50,6 @@ from grader.rules.model import Finding, finding
 ID = "vault-static-secret-config"
 REF = 23
 KINDS = ("manifest",)
-SEVERITY = "enforce"
 SOURCE = "https://cloud-pi-native.fr/guide/secrets-vault"
 MESSAGE_FR = "VaultStaticSecret : {detail}."
 HINT_FR = "Utilisez vaultAuthRef: vault-auth, type: kv-v2, un path et destination.name."

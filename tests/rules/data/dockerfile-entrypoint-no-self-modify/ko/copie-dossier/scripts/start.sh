@@ -1,0 +1,3 @@
+#!/bin/sh
+pip install --no-cache-dir -r requirements.txt
+exec python app.py

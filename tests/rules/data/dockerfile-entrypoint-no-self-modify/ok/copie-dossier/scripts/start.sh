@@ -1,0 +1,3 @@
+#!/bin/sh
+echo '{"message": "démarrage"}' >&2
+exec python app.py
