@@ -73,6 +73,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("trivy", "go", "github.com/aquasecurity/trivy/cmd/trivy", "github.com/aquasecurity/trivy",
          required=False, gomod="scanner", on_demand=True),  # ~10 min build; no module uses it yet
     Tool("gitlab-ci-local", "npm", "gitlab-ci-local@4.73.0", required=False),  # 4.75 needs Node >= 22
+    Tool("configurable-http-proxy", "npm", "configurable-http-proxy@5.3.0", required=False),  # JupyterHub's proxy
 )}
 
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$", re.M)
