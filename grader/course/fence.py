@@ -5,6 +5,8 @@ policies, pull secret), a ServiceAccount and a RoleBinding to the
 built-in `admin` ClusterRole in each of them, nothing cluster-wide, then asks a short-lived token for it.
 The submission's kernel only gets a kubeconfig with that token: it can do anything in its namespaces
 and nothing anywhere else (other namespaces, cluster-scoped objects). `close` deletes the namespaces.
+`fence` is the general form, also used for a cohort's learners (`grader.cohort`): any namespaces (`Space`:
+labels, dev/prod type), an identity that may live in another namespace, a token of any lifetime.
 """
 from __future__ import annotations
 
