@@ -164,7 +164,7 @@ def test_an_unnamed_or_unknown_cluster_is_refused(provisioned, capsys):
     assert "--context" in capsys.readouterr().err
 
 
-def test_revoke_one_learner_then_all(provisioned):
+def test_revoke_one_learner_then_all(provisioned, capsys):
     cluster, out = provisioned["cluster"], provisioned["out"]
     bob = learner_kube(provisioned, "bob")
     alice = learner_kube(provisioned, "alice")
@@ -188,6 +188,9 @@ def test_revoke_one_learner_then_all(provisioned):
         assert time.monotonic() < deadline, "the cohort's namespaces were not deleted"
         time.sleep(0.3)
     assert cohort.members(_admin(cluster), COHORT) == []
+    capsys.readouterr()
+    assert cli.main(["cohort", "revoke", "--cohort", COHORT, "--context", cluster.context]) == 0   # idempotent
+    assert "personne à révoquer" in capsys.readouterr().out
 
 
 def _admin(cluster):
