@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+COURSE_ID = "cpin-autoformation"     # as in course/nbgrader_config.py
+
 
 def learner_environment(learner: str, *, home: Path, kubeconfig: Path, context: str,
-                        workspace: bool = True) -> dict[str, str]:
-    """Prepare `home` for `learner` and return the variables of their server (idempotent)."""
+                        workspace: bool = True, exchange: Path | None = None) -> dict[str, str]:
+    """Prepare `home` for `learner` and return the variables of their server (idempotent).
+
+    `exchange`: the nbgrader exchange the trainer releases to and collects from (a folder every server
+    sees), written into the learner's own Jupyter configuration."""
+    import json
+
     from grader import workspace as lab_workspace
     from grader.cluster import lifecycle
     from grader.errors import InputError
@@ -28,4 +35,11 @@ def learner_environment(learner: str, *, home: Path, kubeconfig: Path, context: 
     if workspace:
         lab_workspace.prepare(lab)
         env.update(lab_workspace.configure(lab))
+    else:
+        env["JUPYTER_CONFIG_DIR"] = str(data / "jupyter")
+    if exchange is not None:
+        config = Path(env["JUPYTER_CONFIG_DIR"]) / "nbgrader_config.json"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(json.dumps({"CourseDirectory": {"course_id": COURSE_ID},
+                                      "Exchange": {"root": str(exchange)}}, indent=1), encoding="utf-8")
     return env

@@ -9,7 +9,8 @@ Provision the cohort first (`cpin cohort provision --out ACCESS …`), then:
 
 Variables: CPIN_HUB_PORT (8000), CPIN_HUB_API_PORT (8081), CPIN_HUB_PROXY_API_PORT (8001), CPIN_HUB_DIR
 (the hub's own state, default: the current folder), CPIN_HUB_TOKEN (an admin service token, for scripts),
-CPIN_HUB_WORKSPACE (0: no workspace copy, for load tests). All learners' servers run as the hub's Unix
+CPIN_HUB_WORKSPACE (0: no workspace copy, for load tests), CPIN_HUB_EXCHANGE (the nbgrader exchange folder shared
+by the trainer and every learner, for release/collect). All learners' servers run as the hub's Unix
 user here: the fence is the cluster's RBAC, not the file system; on Kubernetes (values.yaml) each server
 is its own pod and sees only its own kubeconfig.
 """
@@ -61,7 +62,8 @@ def pre_spawn_hook(spawner):
     home = homes / name
     home.mkdir(parents=True, exist_ok=True)
     learner = hub.learner_environment(name, home=home, kubeconfig=access / name / "kubeconfig", context=context,
-                                      workspace=env.get("CPIN_HUB_WORKSPACE", "1") != "0")
+                                      workspace=env.get("CPIN_HUB_WORKSPACE", "1") != "0",
+                                      exchange=Path(env["CPIN_HUB_EXCHANGE"]) if env.get("CPIN_HUB_EXCHANGE") else None)
     spawner.environment = {**spawner.environment, **learner}   # a copy: the configured dict is shared
     spawner.notebook_dir = str(home / "cpin-autoformation") if env.get("CPIN_HUB_WORKSPACE", "1") != "0" else str(home)
 

@@ -4,7 +4,7 @@ The cohort is provisioned on the local control plane; the hub runs `deploy/jupyt
 Each learner's server is started through the hub's API; in a kernel of that server the learner applies the
 solution of `intro-configmap` and runs `check()` (full marks, in their own namespace), then tries to read,
 change and delete the other learners' objects with the credentials the server was given: every attempt is
-refused. At the end the hub is stopped and no process it started is left.
+refused; and `nbgrader list` sees the module the trainer released in the shared exchange. At the end the hub is stopped and no process it started is left.
 """
 from __future__ import annotations
 
@@ -59,7 +59,10 @@ for other in {others!r}:
             verdicts[other + "/" + what] = "réussi"
         except ApiFailure as error:
             verdicts[other + "/" + what] = error.status
-print("RESULT " + json.dumps({{"points": report.points, "max": report.max_points, "learner": os.environ["CPIN_LEARNER"],
+import subprocess, sys
+listing = subprocess.run([str(pathlib.Path(sys.executable).parent / "nbgrader"), "list"], capture_output=True, text=True,
+                         cwd=os.environ["CPIN_LAB_DIR"], timeout=120)
+print("RESULT " + json.dumps({{"exchange": listing.stdout + listing.stderr, "points": report.points, "max": report.max_points, "learner": os.environ["CPIN_LEARNER"],
                                "backend": os.environ["CPIN_BACKEND"], "target": guard.resolve().backend,
                                "verdicts": verdicts}}))
 '''
@@ -153,8 +156,12 @@ def hub(local_cluster, tmp_path_factory, need_tools):
     token = uuid.uuid4().hex
     port = free_port()
     (root / "etat").mkdir()
+    released = root / "echange" / "cpin-autoformation" / "outbound" / "00-prise-en-main"   # as release_assignment does
+    released.mkdir(parents=True)
+    (released / "00-prise-en-main.ipynb").write_text("{}")
+    (root / "echange").chmod(0o777)
     env = {**os.environ, "CPIN_HUB_RUN": marker, "CPIN_HUB_USERS": str(roster), "CPIN_HUB_ACCESS": str(root / "acces"),
-           "CPIN_HUB_HOMES": str(root / "homes"), "CPIN_HUB_DIR": str(root / "etat"), "CPIN_HUB_COHORT": COHORT,
+           "CPIN_HUB_HOMES": str(root / "homes"), "CPIN_HUB_EXCHANGE": str(root / "echange"), "CPIN_HUB_DIR": str(root / "etat"), "CPIN_HUB_COHORT": COHORT,
            "CPIN_HUB_PASSWORD": uuid.uuid4().hex, "CPIN_HUB_TOKEN": token, "CPIN_HUB_PORT": str(port),
            "CPIN_HUB_API_PORT": str(free_port()), "CPIN_HUB_PROXY_API_PORT": str(free_port()),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -201,6 +208,7 @@ def test_three_learners_each_check_in_their_own_namespace_and_no_further(hub):
         assert (result["learner"], result["backend"], result["target"]) == (user, "existing", "existing")
         assert result["points"] == result["max"] > 0, result
         assert set(result["verdicts"].values()) == {403}, result["verdicts"]
+        assert "cpin-autoformation 00-prise-en-main" in result["exchange"], result["exchange"]   # nbgrader exchange
     # each learner's object is in their own namespace, untouched by the others
     admin = Kube(cluster.api_client)
     for user in LEARNERS:
