@@ -75,6 +75,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("gitlab-ci-local", "npm", "gitlab-ci-local@4.73.0", required=False),  # 4.75 needs Node >= 22
     Tool("vulndb", "go", "./vulndb", "github.com/aquasecurity/trivy-db", required=False,
          gomod="scanner"),  # writes the training Trivy DB (grader/vulndb.py)
+    Tool("configurable-http-proxy", "npm", "configurable-http-proxy@5.3.0", required=False),  # JupyterHub's proxy
 )}
 
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$", re.M)

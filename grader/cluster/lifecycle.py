@@ -7,6 +7,8 @@ records it as the kit's active cluster, then installs the platform's policies on
 """
 from __future__ import annotations
 
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -59,7 +61,26 @@ def connect(*, evidence: dict | None = None) -> tuple[Kube, dict[str, bool]]:
     target = guard.resolve()
     backend = target.backend if target.backend in BACKENDS else "existing"
     capabilities = dict(get(backend).capabilities)
-    return Kube(target.api_client(), evidence=evidence), capabilities
+    return Kube(_client(target), evidence=evidence), capabilities
+
+
+_CLIENTS: dict[tuple, object] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _client(target: guard.Target):
+    """One ApiClient per (process, kubeconfig file as it is now, context): a kernel's checks reuse its
+    connections (no new TLS handshake per check; measured in benchmarks/bench_cohort.py). The guard has
+    resolved the target just before, every time; a rewritten file (new token, new cluster) gets a new client."""
+    stat = target.kubeconfig.stat()
+    key = (os.getpid(), str(target.kubeconfig.resolve()), target.context, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            for old in [k for k in _CLIENTS if k[:3] == key[:3] or k[0] != key[0]]:
+                del _CLIENTS[old]          # not closed: a check of another thread may still use it
+            client = _CLIENTS[key] = target.api_client()
+    return client
 
 
 # ---------------------------------------------------------------- up, down, status, reset
