@@ -1,4 +1,4 @@
-"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `progress` (and, from
+"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `progress`, `quiz`, `grade_quiz` (and, from
 `grader.notebook`, `kubectl`, `render_chart` and the provided-file helpers).
 
 A thin entry point: the runner (`grader.runner`) runs the checks and logs the attempt, the models
@@ -143,6 +143,18 @@ def progress(learner: str | None = None, *, history: bool = True) -> Overview:
     """Progress per skill of the skills matrix, and the attempt history (a chart in a notebook)."""
     from grader import attempts
     return attempts.overview(learner, history=history)
+
+
+def quiz(module: str, *, work_dir: str | Path | None = None):
+    """The end-of-module quiz of `module`: ipywidgets in a notebook, answers saved on every click."""
+    from grader.quiz import quiz as _quiz
+    return _quiz(module, work_dir=work_dir)
+
+
+def grade_quiz(module: str, question_id: str, *, work_dir: str | Path | None = None) -> float:
+    """nbgrader's grade cell of one quiz question: a bare float in [0, 1], silent."""
+    from grader.quiz import grade_quiz as _grade_quiz
+    return _grade_quiz(module, question_id, work_dir=work_dir)
 
 
 # ---------------------------------------------------------------- errors in a notebook
