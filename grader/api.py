@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 def check(exercise_id: str, *, work_dir: str | Path | None = None) -> Report:
     """Run the exercise's checks, log the attempt, and return the report (a checklist in a notebook)."""
     exercise = registry.get(exercise_id)
+    _not_in_exam(exercise_id)
     learner = settings().learner
     report, evidence = run(exercise, learner=learner, work_dir=Path(work_dir) if work_dir else None)
     try:
@@ -40,6 +41,14 @@ def check(exercise_id: str, *, work_dir: str | Path | None = None) -> Report:
     except CpinError as error:  # the verdict stands: show it, and say it was not logged
         print(f"⚠ Tentative non enregistrée dans le journal : {error.message_fr}", file=sys.stderr)
     return report
+
+
+def _not_in_exam(exercise_id: str) -> None:
+    """During a mock exam on this machine, its exercises get no check details and no hints."""
+    from grader.exam.session import exercises_in_exam
+    if exercise_id in exercises_in_exam():
+        raise InputError(f"Examen blanc en cours : pas de contrôle détaillé ni d'indice pour « {exercise_id} ».",
+                         hint_fr="Rendez votre copie avec `cpin exam rendre` ; la note vient à la correction.")
 
 
 @contextlib.contextmanager
@@ -74,6 +83,7 @@ def grade(exercise_id: str, *, work_dir: str | Path | None = None) -> float:
 def hint(exercise_id: str, level: int = 1) -> Hint:
     """The exercise's hint of the given level (1: a nudge, 2: closer to the answer)."""
     exercise = registry.get(exercise_id)
+    _not_in_exam(exercise_id)
     if not exercise.hints:
         raise InputError(f"L'exercice « {exercise_id} » n'a pas d'indice.")
     if level not in exercise.hints:
