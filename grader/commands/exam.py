@@ -17,6 +17,7 @@ def register(sub) -> None:
     p.add_argument("--graine", required=True, help="graine du tirage, donnée par le formateur")
     p.add_argument("--place", type=int, default=None, help="numéro de place : deux places voisines ont des sujets différents")
     p.add_argument("--apprenant", default=None, help="identifiant (défaut : $CPIN_LEARNER)")
+    p.add_argument("--pool", type=Path, default=None, help="pool de labs du formateur (défaut : exercises/examen/pool.yaml)")
     p.set_defaults(func=run_start)
     p = actions.add_parser("sujet", help="affiche le sujet (sans indice ni détail des contrôles)")
     p.add_argument("--dossier", type=Path, default=Path("examen"))
@@ -60,7 +61,7 @@ def run_start(args) -> int:
     learner = args.apprenant or settings().learner
     capabilities = _capabilities()
     found = session.start(args.dossier, learner=learner, duration_minutes=args.duree, seed=args.graine,
-                          seat=args.place, capabilities=capabilities)
+                          seat=args.place, capabilities=capabilities, pool_path=args.pool)
     print(session.subject_text(found, args.dossier))
     return 0
 

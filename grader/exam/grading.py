@@ -108,7 +108,7 @@ class ExamResult:
         if self.max <= 0:
             return False, ["aucun point noté"]
         if self.ratio < self.pass_mark - 1e-9:
-            reasons.append(f"total {self.ratio:.0%} < {self.pass_mark:.0%} requis")
+            reasons.append(f"total {_pct(self.ratio)} < {_pct(self.pass_mark)} requis")
         for lab in self.labs:
             if lab.status != "évalué":
                 reasons.append(f"{lab.title} : non évalué ({lab.reason})")
@@ -124,6 +124,10 @@ class ExamResult:
                 "skills": self.skills(), "not_assessed": self.not_assessed(),
                 "total": {"points": self.points, "max": self.max, "ratio": self.ratio},
                 "pass_mark": self.pass_mark, "passed": passed, "reasons": reasons, "notes": self.notes}
+
+
+def _pct(ratio: float) -> str:
+    return f"{100 * ratio:.0f} %"
 
 
 def _grade_lab(lab: sessions.DrawnLab, learner: str, folder: Path, kube, capabilities) -> LabResult:
@@ -173,7 +177,7 @@ def report_text(result: ExamResult) -> str:
     """The French grade sheet: per lab (with its checks), per question, per skill, verdict."""
     data = result.to_dict()
     lines = [f"Examen blanc — {result.learner} : {'RÉUSSI' if data['passed'] else 'NON RÉUSSI'} — "
-             f"{result.points:g} / {result.max:g} points ({result.ratio:.0%}, seuil {result.pass_mark:.0%})",
+             f"{result.points:g} / {result.max:g} points ({_pct(result.ratio)}, seuil {_pct(result.pass_mark)})",
              f"Mode : {result.mode}.", "", "Labs :"]
     for lab in result.labs:
         lines.append(f"  {lab.title} [{lab.variant}] : {lab.points:g} / {lab.max:g} ({lab.status}"

@@ -100,7 +100,7 @@ def active_marker() -> Path:
 
 
 def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat: int | None = None,
-          capabilities: frozenset[str] = frozenset(), pool_path: Path = pools.POOL_PATH, prepare: bool = True,
+          capabilities: frozenset[str] = frozenset(), pool_path: Path | None = None, prepare: bool = True,
           now: dt.datetime | None = None) -> Session:
     """Draw the subject, copy the provided files, reset the labs' namespaces, start the clock."""
     if not (MIN_MINUTES <= duration_minutes <= MAX_MINUTES):
@@ -109,7 +109,7 @@ def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat:
     if (folder / SESSION_FILE).exists():
         raise InputError(f"Une session d'examen existe déjà dans {folder}.",
                          hint_fr="Choisissez un autre dossier : une session ne se relance pas.")
-    pool = pools.load(pool_path)
+    pool = pools.load(pool_path or pools.POOL_PATH)
     drawn = pools.draw_labs(pool, seed, learner, seat=seat, capabilities=capabilities)
     session = Session(
         learner=learner, seed=seed, seat=seat, started_at=_now(now).isoformat(), duration_minutes=duration_minutes,
@@ -208,7 +208,7 @@ def subject_text(session: Session, folder: Path) -> str:
     """The subject in French: labs (titles only: no hints, no checks) and the QCM."""
     lines = [f"# Examen blanc du kit d'autoformation — {session.learner}",
              f"Début {session.started_at[11:16]} UTC, durée {session.duration_minutes} min, "
-             f"fin {session.deadline.strftime('%H:%M')} UTC. Seuil de réussite {session.pass_mark:.0%}.",
+             f"fin {session.deadline.strftime('%H:%M')} UTC. Seuil de réussite {100 * session.pass_mark:.0f} %.",
              "Pendant l'examen : pas d'indice, pas de détail des contrôles. La note vient à la fin, "
              "de la correction en direct par le formateur.", "", "## Labs"]
     for n, lab in enumerate(session.labs, 1):
