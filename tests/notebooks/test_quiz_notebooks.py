@@ -15,6 +15,9 @@ import pytest
 from grader import questions
 from grader.config import REPO_ROOT
 from grader.quiz import ANSWERS_DIR, QUIZ_MODULES, notebook_text
+from nbrun import blank as _blank
+from nbrun import run as _run
+from nbrun import scores as _scores
 
 
 def _path(module):
@@ -25,32 +28,6 @@ def _path(module):
 def test_quiz_notebook_is_up_to_date_with_the_bank(module):
     assert _path(module).read_text(encoding="utf-8") == notebook_text(module, QUIZ_MODULES[module]), \
         "régénérez les quiz : python -m grader.quiz"
-
-
-def _run(nb, folder):
-    from nbclient import NotebookClient
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
-    return nb
-
-
-def _scores(nb):
-    from nbgrader.utils import determine_grade
-    total, maximum = 0.0, 0.0
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            assert not any(o.get("name") == "stderr" for o in cell.get("outputs", [])), cell.source
-            score, max_score = determine_grade(cell)
-            total += score or 0.0
-            maximum += max_score
-    return total, maximum
-
-
-def _blank(nb):
-    from nbgrader.preprocessors import ClearSolutions
-    release, _ = ClearSolutions().preprocess(nb, {})
-    return release
 
 
 @pytest.mark.slow
