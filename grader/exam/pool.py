@@ -27,6 +27,7 @@ class Variant:
     exercises: tuple[str, ...]
     requires: tuple[str, ...] = ()
     files: tuple[tuple[str, str], ...] = ()   # (repository-relative source, exam-folder-relative destination)
+    deploy: tuple[dict, ...] = ()              # {exercise, apply} or {exercise, chart, values, release, output}
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,14 @@ def load(path: Path = POOL_PATH) -> Pool:
                         or str(f["to"]).startswith("/") or not (REPO_ROOT / str(f["from"])).exists():
                     raise InputError(f"{lw} : variante {vid} : fichier fourni invalide ou introuvable : {f}.")
                 files.append((str(f["from"]), str(f["to"])))
+            deploy = [dict(step) for step in v.get("deploy") or ()]
+            for step in deploy:
+                if set(step) not in ({"exercise", "apply"}, {"exercise", "chart", "values", "release", "output"}) \
+                        or any(".." in str(x).split("/") or str(x).startswith("/") for x in step.values()):
+                    raise InputError(f"{lw} : variante {vid} : étape de déploiement invalide : {step}.",
+                                     hint_fr="{exercise, apply} ou {exercise, chart, values, release, output}.")
             variants.append(Variant(vid, _need(v, "title", lw, str),
-                                    tuple(_need(v, "exercises", lw, list)), requires, tuple(files)))
+                                    tuple(_need(v, "exercises", lw, list)), requires, tuple(files), tuple(deploy)))
         if not variants:
             raise InputError(f"{lw} : aucune variante.")
         labs.append(Lab(_need(raw, "id", lw, str), _need(raw, "title", lw, str),

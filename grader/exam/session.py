@@ -33,6 +33,7 @@ class DrawnLab:
     variant: str
     variant_title: str
     exercises: tuple[str, ...]
+    deploy: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class Session:
         try:
             if data.get("format") != FORMAT:
                 raise ValueError("format")
-            labs = tuple(DrawnLab(**{**lab, "exercises": tuple(lab["exercises"])}) for lab in data["labs"])
+            labs = tuple(DrawnLab(**{**lab, "exercises": tuple(lab["exercises"]),
+                                     "deploy": tuple(lab.get("deploy") or ())}) for lab in data["labs"])
             return cls(learner=data["learner"], seed=data["seed"], seat=data["seat"], started_at=data["started_at"],
                        duration_minutes=int(data["duration_minutes"]), labs=labs, questions=tuple(data["questions"]),
                        points_each=float(data["points_each"]), pass_mark=float(data["pass_mark"]),
@@ -113,7 +115,8 @@ def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat:
     drawn = pools.draw_labs(pool, seed, learner, seat=seat, capabilities=capabilities)
     session = Session(
         learner=learner, seed=seed, seat=seat, started_at=_now(now).isoformat(), duration_minutes=duration_minutes,
-        labs=tuple(DrawnLab(lab.id, lab.title, lab.points, lab.skill, v.id, v.title, v.exercises) for lab, v in drawn),
+        labs=tuple(DrawnLab(lab.id, lab.title, lab.points, lab.skill, v.id, v.title, v.exercises, v.deploy)
+                   for lab, v in drawn),
         questions=tuple(pools.draw_questions(pool, seed, learner)), points_each=pool.points_each,
         pass_mark=pool.pass_mark)
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +126,10 @@ def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copytree(src, dst, dirs_exist_ok=True) if src.is_dir() else shutil.copy(src, dst)
     if prepare:
-        _prepare_labs(session, folder)
+        if settings().learner != session.learner:
+            raise InputError(f"L'apprenant de la session ({session.learner}) n'est pas celui de ce poste "
+                             f"({settings().learner}).", hint_fr="Réglez CPIN_LEARNER avant `cpin exam demarrer`.")
+        prepare_labs(session, folder)
     _write(folder / SESSION_FILE, session.to_dict())
     _write(active_marker(), {"folder": str(folder.resolve()), "deadline": session.deadline.isoformat(),
                              "exercises": sorted({e for lab in session.labs for e in lab.exercises})})
@@ -139,12 +145,10 @@ def known_exercise(exercise_id: str):
         return None
 
 
-def _prepare_labs(session: Session, folder: Path) -> None:
-    """Reset each known lab exercise in the learner's namespace (what an earlier training left is removed)."""
+def prepare_labs(session: Session, folder: Path) -> None:
+    """Reset each known lab exercise in the current learner's namespaces (what an earlier training left is
+    removed, the setup objects are applied)."""
     from grader import api
-    if settings().learner != session.learner:
-        raise InputError(f"L'apprenant de la session ({session.learner}) n'est pas celui de ce poste "
-                         f"({settings().learner}).", hint_fr="Réglez CPIN_LEARNER avant `cpin exam demarrer`.")
     for lab in session.labs:
         for exercise in lab.exercises:
             if known_exercise(exercise) is not None:
