@@ -133,6 +133,9 @@ def grade_submission(job: Job) -> SubmissionResult:
             kubeconfig = jail.data / "local" / "kubeconfig"
             fence = fencing.open_fence(job.options.admin, learner, namespaces, kubeconfig,
                                        context=job.options.context, assignment=job.assignment)
+            # The context guard trusts a kit kubeconfig by its recorded CA: record the fenced one's.
+            from grader.cluster import guard
+            guard.record_identity("local", jail.data)
             jail.prepare()                       # the kubeconfig belongs to the sandbox's uid
             outcome.namespaces = list(namespaces)
             env.update({"KUBECONFIG": jail.inside(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
@@ -198,9 +201,12 @@ def _kit_paths(assignment: str) -> tuple[Path, ...]:
 
 
 def _quiz_paths(assignment: str) -> tuple[Path, ...]:
-    """The question bank (module quizzes and the exam's QCM) and, for the exam, its pool and provided files."""
-    from grader import questions
+    """The question bank (module quizzes and the exam's QCM), the tools' version pins (go.mod, checksums: read
+    when a kernel looks up helm) and, for the exam, its pool and provided files."""
+    from grader import questions, tools
     out = [questions.BANK_DIR] if questions.BANK_DIR.is_dir() else []
+    out += [p for p in (tools.GO_MODULE_DIR / "go.mod", tools.CHECKSUMS_FILE) if p.is_file()]
+    out += sorted(tools.GO_MODULE_DIR.glob("*/go.mod"))
     if assignment == EXAM_ASSIGNMENT:
         from grader.exam import pool
         out.append(pool.POOL_PATH)
