@@ -1,7 +1,7 @@
 """An exam session: the drawn subject, the clock, the answers, the submission.
 
 The session lives in the learner's exam folder (`examen.json`); the QCM answers in
-`reponses-quiz/examen.json` (the quiz file format). While a session runs, `<data>/exam/active.json`
+`reponses-quiz/examen.json` (the quiz file format). While a session runs, `<data>/exam/active-<learner>.json`
 names its exercises, so that `check()` and `hint()` refuse them: no hints, no check details during the
 exam, only « soumis ». The grade comes at the end, from the trainer's live run (`grading.py`).
 """
@@ -97,8 +97,9 @@ def load(folder: Path) -> Session:
     return Session.from_dict(data)
 
 
-def active_marker() -> Path:
-    return settings().data_dir / "exam" / "active.json"
+def active_marker(learner: str | None = None) -> Path:
+    """Where a running session of `learner` (default: this machine's learner) is announced."""
+    return settings().data_dir / "exam" / f"active-{learner or settings().learner}.json"
 
 
 def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat: int | None = None,
@@ -131,7 +132,7 @@ def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat:
                              f"({settings().learner}).", hint_fr="Réglez CPIN_LEARNER avant `cpin exam demarrer`.")
         prepare_labs(session, folder)
     _write(folder / SESSION_FILE, session.to_dict())
-    _write(active_marker(), {"folder": str(folder.resolve()), "deadline": session.deadline.isoformat(),
+    _write(active_marker(learner), {"folder": str(folder.resolve()), "deadline": session.deadline.isoformat(),
                              "exercises": sorted({e for lab in session.labs for e in lab.exercises})})
     return session
 
@@ -188,7 +189,7 @@ def submit(folder: Path, *, now: dt.datetime | None = None) -> str:
         raise InputError("Copie déjà rendue.")
     data = {**session.to_dict(), "submitted_at": _now(now).isoformat()}
     _write(Path(folder) / SESSION_FILE, data)
-    marker = active_marker()
+    marker = active_marker(session.learner)
     try:
         if json.loads(marker.read_text(encoding="utf-8")).get("folder") == str(Path(folder).resolve()):
             marker.unlink()

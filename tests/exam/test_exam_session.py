@@ -128,3 +128,10 @@ def test_a_lab_whose_checks_are_unknown_is_not_evaluated_and_never_passed(data_d
     assert "copie non rendue" in " ".join(result.notes)
     text = grading.report_text(result)
     assert "NON RÉUSSI" in text and "non évalué" in text
+
+
+def test_an_exam_blocks_only_its_own_learner(data_dir, tmp_path, monkeypatch):
+    found = session.start(tmp_path / "examen", learner="camille", duration_minutes=60, seed="s", seat=1, prepare=False)
+    exercise = next(e for lab in found.labs for e in lab.exercises if session.known_exercise(e) is not None)
+    monkeypatch.setenv("CPIN_LEARNER", "dominique")
+    assert api.hint(exercise).text
