@@ -1,6 +1,6 @@
 """cpin-autoformation: the notebook API.
 
-`check`, `grade`, `hint`, `reset`, `apply`, `progress` (`grader.api`); `kubectl`, `namespace`,
+`check`, `grade`, `hint`, `reset`, `apply`, `progress`, `quiz`, `grade_quiz` (`grader.api`); `kubectl`, `namespace`,
 `render_chart`, `provided_path`, `show_provided`, `kit_path`, `copy_starter`, `base_image`, `try_image`
 (`grader.notebook`); `ci_run`, `trivy_report` (`grader.ci_notebook`).
 Names are resolved lazily so that `import grader` stays instant; the Kubernetes client is only
@@ -11,7 +11,8 @@ from __future__ import annotations
 _HOMES = {"check": "api", "grade": "api", "hint": "api", "reset": "api", "apply": "api", "progress": "api",
           "kubectl": "notebook", "namespace": "notebook", "render_chart": "notebook", "provided_path": "notebook",
           "show_provided": "notebook", "kit_path": "notebook", "copy_starter": "notebook",
-          "base_image": "notebook", "try_image": "notebook", "ci_run": "ci_notebook", "trivy_report": "ci_notebook"}
+          "base_image": "notebook", "try_image": "notebook", "ci_run": "ci_notebook", "trivy_report": "ci_notebook",
+          "quiz": "api", "grade_quiz": "api"}
 __all__ = list(_HOMES)
 
 

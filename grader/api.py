@@ -1,4 +1,4 @@
-"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `progress` (and, from
+"""What notebooks call: `check`, `grade`, `hint`, `reset`, `apply`, `progress`, `quiz`, `grade_quiz` (and, from
 `grader.notebook`, `kubectl`, `render_chart` and the provided-file helpers).
 
 A thin entry point: the runner (`grader.runner`) runs the checks and logs the attempt, the models
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 def check(exercise_id: str, *, work_dir: str | Path | None = None) -> Report:
     """Run the exercise's checks, log the attempt, and return the report (a checklist in a notebook)."""
     exercise = registry.get(exercise_id)
+    _not_in_exam(exercise_id)
     learner = settings().learner
     report, evidence = run(exercise, learner=learner, work_dir=Path(work_dir) if work_dir else None)
     try:
@@ -40,6 +41,14 @@ def check(exercise_id: str, *, work_dir: str | Path | None = None) -> Report:
     except CpinError as error:  # the verdict stands: show it, and say it was not logged
         print(f"⚠ Tentative non enregistrée dans le journal : {error.message_fr}", file=sys.stderr)
     return report
+
+
+def _not_in_exam(exercise_id: str) -> None:
+    """During a mock exam on this machine, its exercises get no check details and no hints."""
+    from grader.exam.session import exercises_in_exam
+    if exercise_id in exercises_in_exam():
+        raise InputError(f"Examen blanc en cours : pas de contrôle détaillé ni d'indice pour « {exercise_id} ».",
+                         hint_fr="Rendez votre copie avec `cpin exam rendre` ; la note vient à la correction.")
 
 
 @contextlib.contextmanager
@@ -74,6 +83,7 @@ def grade(exercise_id: str, *, work_dir: str | Path | None = None) -> float:
 def hint(exercise_id: str, level: int = 1) -> Hint:
     """The exercise's hint of the given level (1: a nudge, 2: closer to the answer)."""
     exercise = registry.get(exercise_id)
+    _not_in_exam(exercise_id)
     if not exercise.hints:
         raise InputError(f"L'exercice « {exercise_id} » n'a pas d'indice.")
     if level not in exercise.hints:
@@ -143,6 +153,18 @@ def progress(learner: str | None = None, *, history: bool = True) -> Overview:
     """Progress per skill of the skills matrix, and the attempt history (a chart in a notebook)."""
     from grader import attempts
     return attempts.overview(learner, history=history)
+
+
+def quiz(module: str, *, work_dir: str | Path | None = None):
+    """The end-of-module quiz of `module`: ipywidgets in a notebook, answers saved on every click."""
+    from grader.quiz import quiz as _quiz
+    return _quiz(module, work_dir=work_dir)
+
+
+def grade_quiz(module: str, question_id: str, *, work_dir: str | Path | None = None) -> float:
+    """nbgrader's grade cell of one quiz question: a bare float in [0, 1], silent."""
+    from grader.quiz import grade_quiz as _grade_quiz
+    return _grade_quiz(module, question_id, work_dir=work_dir)
 
 
 # ---------------------------------------------------------------- errors in a notebook

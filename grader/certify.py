@@ -73,6 +73,11 @@ def verdict(skills: list[SkillScore]) -> tuple[bool, list[str]]:
     return not reasons, reasons
 
 
+def not_assessed(skills: list[SkillScore]) -> list[str]:
+    """French labels of the mandatory skills that have no graded point (stated on the certificate)."""
+    return [SKILLS_FR[k] for k in MANDATORY if not any(s.skill == k and s.max > 0 for s in skills)]
+
+
 def skill_scores(course, student: str) -> tuple[list[SkillScore], list[dict]]:
     """Per-skill scores from the gradebook (manual grades win), and per-assignment totals."""
     import nbformat
@@ -245,6 +250,9 @@ def build(course, student: str, *, now: dt.datetime | None = None) -> dict:
         "checks": len(rows),
         "passed": passed,
         "reasons": reasons,
+        # Honesty fields: mandatory skills with no graded point, and where the scores come from.
+        "not_assessed": not_assessed(skills),
+        "sources": sorted({row.get("source", "") for row in rows} - {""}),
     }
 
 
@@ -365,6 +373,11 @@ def check_validity(payload: dict, *, now: dt.datetime | None = None) -> None:
                                  hint_fr="Vérifiez l'horloge de cette machine ; sinon, ne le considérez pas comme valable.")
 
 
+def export_live() -> str:
+    from grader.course.export import SOURCES
+    return SOURCES["live"]
+
+
 def to_html(document: dict) -> str:
     """A printable French rendering (one page, no script, no external resource)."""
     c, sig = document["certificate"], document["signature"]
@@ -375,6 +388,12 @@ def to_html(document: dict) -> str:
         f"<td>{pct(s['ratio'])}</td></tr>" for s in c["skills"])
     title = "Certificat de réussite" if c["passed"] else "Relevé de résultats — non certifié"
     reasons = "".join(f"<li>{e(r)}</li>" for r in c["reasons"])
+    missing = c.get("not_assessed") or []
+    honesty = (f"<p><strong>Compétences obligatoires non évaluées par ce parcours : {e(', '.join(missing))}.</strong></p>"
+               if missing else "")
+    if any(src != export_live() for src in c.get("sources") or []):
+        honesty += ("<p><strong>Une partie des notes est auto-déclarée : elle vient du journal de tentatives remis "
+                    "par l'apprenant, qui n'est pas une preuve.</strong></p>")
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{e(title)} — {e(c['student'])}</title>
 <style>
@@ -389,6 +408,7 @@ td, th {{ border: 1px solid #ccc; padding: .4rem .6rem; text-align: left; }}
 <p>Apprenant : <strong>{e(c['student'])}</strong><br>Délivré le {e(c['issued_at'][:10])}, valable jusqu'au {e(c['valid_until'][:10])}.</p>
 <p class="verdict">{'Réussi' if c['passed'] else 'Non réussi'} : {c['total']['points']:g} / {c['total']['max']:g} points ({pct(c['total']['ratio'])})</p>
 {f'<ul>{reasons}</ul>' if reasons else ''}
+{honesty}
 <table><thead><tr><th>Compétence</th><th>Points</th><th>Taux</th></tr></thead><tbody>{rows}</tbody></table>
 <p>* compétence obligatoire de la matrice : au moins {pct(c['rules']['skill_floor'])} exigés ; seuil global {pct(c['rules']['pass_mark'])}.
 Kubernetes {e(c['kubernetes'])}. {c['checks']} contrôles notés (empreinte {e(c['checks_sha256'][:16])}…).</p>

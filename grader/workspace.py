@@ -165,4 +165,5 @@ def configure(lab: Path) -> dict[str, str]:
 
 def first_notebook(lab: Path) -> Path:
     first = modules()[0]
-    return next((lab / first).glob("*.ipynb"))
+    main = lab / first / f"{first}.ipynb"        # the module's notebook, not its quiz.ipynb
+    return main if main.is_file() else next((lab / first).glob("*.ipynb"))

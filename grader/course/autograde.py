@@ -26,7 +26,7 @@ import nbformat
 
 from grader.course import execute, fence as fencing, sandbox as jails, sanitize, scoring
 from grader.course.steps import STEPS, NotebookContext
-from grader.config import settings
+from grader.config import REPO_ROOT, settings
 from grader.course.layout import Course, venv_path
 from grader.errors import CpinError, InputError
 
@@ -89,6 +89,9 @@ def learner_id(student: str) -> str:
     return f"g-{slug or 'x'}-{hashlib.sha256(student.encode()).hexdigest()[:6]}"
 
 
+EXAM_ASSIGNMENT = "90-examen-blanc"
+
+
 def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
     """The namespaces a learner's exercises of this module use (the registry's naming), default first."""
     from grader import exercises
@@ -98,7 +101,9 @@ def namespaces_for(learner: str, assignment: str) -> tuple[str, ...]:
     names = [default]
     try:
         for ex in exercises.all_exercises():
-            if ex.module == assignment and ex.namespace(learner) not in names:
+            # The mock exam (grader.exam.notebook) draws its labs from other modules: this learner's namespaces
+            # of every module, still nobody else's.
+            if (ex.module == assignment or assignment == EXAM_ASSIGNMENT) and ex.namespace(learner) not in names:
                 names.append(ex.namespace(learner))
     except CpinError:
         pass
@@ -128,6 +133,9 @@ def grade_submission(job: Job) -> SubmissionResult:
             kubeconfig = jail.data / "local" / "kubeconfig"
             fence = fencing.open_fence(job.options.admin, learner, namespaces, kubeconfig,
                                        context=job.options.context, assignment=job.assignment)
+            # The context guard trusts a kit kubeconfig by its recorded CA: record the fenced one's.
+            from grader.cluster import guard
+            guard.record_identity("local", jail.data)
             jail.prepare()                       # the kubeconfig belongs to the sandbox's uid
             outcome.namespaces = list(namespaces)
             env.update({"KUBECONFIG": jail.inside(kubeconfig), "CPIN_NAMESPACE": namespaces[0]})
@@ -182,11 +190,28 @@ def _kit_paths(assignment: str) -> tuple[Path, ...]:
     """What a kernel reads of the kit besides its code: the pinned tools and this module's exercises
     (without their `solution/` folders, which are not bound)."""
     out = [settings().tools_dir]
-    module = settings().exercises_dir / assignment
-    if module.is_dir():
-        for exercise in sorted(module.iterdir()):
-            if exercise.is_dir():
-                out += [p for p in sorted(exercise.iterdir()) if p.name != "solution"]
+    modules = [settings().exercises_dir / assignment]
+    if assignment == EXAM_ASSIGNMENT:   # the mock exam's labs come from every module
+        modules = sorted(p for p in settings().exercises_dir.iterdir() if p.is_dir() and p.name[:2].isdigit())
+    for module in modules:
+        if module.is_dir():
+            for exercise in sorted(module.iterdir()):
+                if exercise.is_dir():
+                    out += [p for p in sorted(exercise.iterdir()) if p.name != "solution"]
+    return tuple(out) + _quiz_paths(assignment)
+
+
+def _quiz_paths(assignment: str) -> tuple[Path, ...]:
+    """The question bank (module quizzes and the exam's QCM), the tools' version pins (go.mod, checksums: read
+    when a kernel looks up helm) and, for the exam, its pool and provided files."""
+    from grader import questions, tools
+    out = [questions.BANK_DIR] if questions.BANK_DIR.is_dir() else []
+    out += [p for p in (tools.GO_MODULE_DIR / "go.mod", tools.CHECKSUMS_FILE) if p.is_file()]
+    out += sorted(tools.GO_MODULE_DIR.glob("*/go.mod"))
+    if assignment == EXAM_ASSIGNMENT:
+        from grader.exam import pool
+        out.append(pool.POOL_PATH)
+        out += sorted({REPO_ROOT / src for lab in pool.load().labs for v in lab.variants for src, _ in v.files})
     return tuple(out)
 
 

@@ -54,7 +54,7 @@ def _new_release(tmp_path: Path, *changed: str) -> Path:
     notebooks = tmp_path / "notebooks"
     shutil.copytree(REPO_ROOT / "notebooks", notebooks)
     for module in changed:
-        notebook = next((notebooks / module).glob("*.ipynb"))
+        notebook = notebooks / module / f"{module}.ipynb"
         data = json.loads(notebook.read_text(encoding="utf-8"))
         data["cells"][0]["source"] = ["# Version corrigée\n"] + data["cells"][0]["source"]
         notebook.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -75,9 +75,9 @@ def test_a_changed_module_never_overwrites_the_learners_answers(tmp_path):
     assert actions[first].action == "nouvelle version à côté"
     assert answer.read_text(encoding="utf-8") == "apiVersion: v1\nkind: ConfigMap\n"
     beside = lab / f"{first}{workspace.NEW_SUFFIX}"
-    assert "Version corrigée" in next(beside.glob("*.ipynb")).read_text(encoding="utf-8")
+    assert "Version corrigée" in (beside / f"{first}.ipynb").read_text(encoding="utf-8")
     assert actions[second].action == "mis à jour"     # untouched by the learner: replaced in place
-    assert "Version corrigée" in next((lab / second).glob("*.ipynb")).read_text(encoding="utf-8")
+    assert "Version corrigée" in (lab / second / f"{second}.ipynb").read_text(encoding="utf-8")
 
 
 def test_the_workspace_cannot_be_inside_the_repo():
