@@ -107,11 +107,11 @@ def test_no_hint_and_no_check_during_the_exam_then_back_after(data_dir, tmp_path
 
 
 def test_a_lab_whose_checks_are_unknown_is_not_evaluated_and_never_passed(data_dir, tmp_path):
-    """Lab 2 (SOPS) points at exercises this kit cannot check yet: « non évalué », 0 points, no « réussi »."""
+    """A lab pointing at exercises this kit does not know: « non évalué », 0 points, no « réussi »."""
     custom = tmp_path / "pool.yaml"
     text = pool.POOL_PATH.read_text(encoding="utf-8")
     for known in ("[k8s-deployment]", "[k8s-depannage]", "[k8s-service]", "[helm-depannage]",
-                  "[helm-depannage, docker-depannage]"):
+                  "[helm-depannage, docker-depannage]", "[sops-db]"):
         text = text.replace(f"exercises: {known}", "exercises: [sops-inconnu]")
     custom.write_text(text, encoding="utf-8")
     folder = tmp_path / "examen"
