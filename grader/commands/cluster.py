@@ -20,6 +20,9 @@ def register(sub) -> None:
                                                  "($CPIN_REGISTRY_MIRROR)")
         p.add_argument("--image", help="kind : image de nœud ($CPIN_KIND_IMAGE)")
         p.add_argument("--nodes", type=int, default=2, help="local : nombre de nœuds simulés (défaut 2)")
+        p.add_argument("--real-node", choices=("auto", "on", "off"), default=None,
+                       help="local : un vrai nœud (containerd + kubelet) à côté des nœuds simulés ; "
+                            "auto = si la machine le permet (Linux, root) (défaut : $CPIN_REAL_NODE, sinon auto)")
         p.set_defaults(func=run)
 
     down = actions.add_parser("down", help="arrête le cluster et efface ses données")
@@ -39,12 +42,14 @@ def register(sub) -> None:
 
 
 def _options(args) -> dict:
+    import os
     backend = args.backend or "auto"
+    real_node = args.real_node or os.environ.get("CPIN_REAL_NODE") or "auto"
     per_backend = {
-        "local": {"nodes": args.nodes},
+        "local": {"nodes": args.nodes, "real_node": real_node},
         "kind": {"image": args.image, "registry_mirror": args.registry_mirror},
         "existing": {"context": args.context, "kubeconfig": args.kubeconfig, "namespace": args.namespace},
-        "auto": {"image": args.image, "registry_mirror": args.registry_mirror},
+        "auto": {"image": args.image, "registry_mirror": args.registry_mirror, "real_node": real_node},
     }[backend]
     if args.context and backend != "existing":
         from grader.errors import InputError
