@@ -436,14 +436,7 @@ class LocalBackend:
     def _stop_all(self) -> None:
         state = self._state() or {}
         if state.get("real_node") or any(self._proc(n).alive() for n in _node_components()):
-            api = None
-            if self._proc("kube-apiserver").alive() and self.kubeconfig().exists():
-                api = self._client()
-            try:
-                self._node().stop(api)
-            finally:
-                if api is not None:
-                    api.close()
+            self._node().stop()
         for name in reversed(COMPONENTS):
             self._proc(name).stop()
 

@@ -295,6 +295,18 @@ def _remove_cgroups() -> None:
             pass
 
 
+def _cni_chains(tool: str) -> tuple[tuple[str, str], ...]:
+    """The portmap plugin's chains (CNI-HOSTPORT-*, CNI-DN-*) left by pods that were not torn down."""
+    chains, table = [], ""
+    for line in _run(f"{tool}-save").stdout.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        elif line.startswith(":CNI-"):
+            chains.append((table, line[1:].split()[0]))
+    # The ones that others jump to (CNI-HOSTPORT-*) go after the per-pod ones (CNI-DN-*).
+    return tuple(sorted(chains, key=lambda c: c[1].startswith("CNI-HOSTPORT")))
+
+
 def clean_host(root: Path, ctr: Path | None = None) -> None:
     """Remove everything a real node created, whatever state it is in (idempotent)."""
     import signal
@@ -319,7 +331,7 @@ def clean_host(root: Path, ctr: Path | None = None) -> None:
         _run("nft", "delete", "table", *table)
     for tool in ("iptables", "ip6tables"):
         if shutil.which(tool):
-            for table, chain in KUBELET_CHAINS:
+            for table, chain in KUBELET_CHAINS + _cni_chains(tool):
                 if _run(tool, "-t", table, "-F", chain).returncode == 0:
                     for parent in ("INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"):
                         while _run(tool, "-t", table, "-D", parent, "-j", chain).returncode == 0:
@@ -476,10 +488,9 @@ class RealNode:
                      "images", "tag", "--force", ref, normalized(ref))
 
     # -------------------------------------------------------------- stop
-    def stop(self, api=None) -> None:
-        """Stop the node and remove every trace of it on the host (idempotent)."""
-        if api is not None and self.proc("kubelet").alive():
-            self._drain(api)
+    def stop(self) -> None:
+        """Stop the node and remove every trace of it on the host (idempotent). The pods are not
+        drained: their network namespaces, hence their veths, go with their processes."""
         for name in ("kube-proxy", "kubelet"):
             self.proc(name).stop()
         ctr = None
@@ -494,21 +505,4 @@ class RealNode:
         try:
             restore_sysctls(json.loads((self.dir / "sysctls.json").read_text()))
         except (FileNotFoundError, ValueError):
-            pass
-
-    def _drain(self, api, timeout: float = 20.0) -> None:
-        """Delete the pods of the real node and let the kubelet tear them down (CNI DEL: veths, IPs)."""
-        from kubernetes import client
-        from kubernetes.client.exceptions import ApiException
-
-        core = client.CoreV1Api(api)
-        try:
-            for pod in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={NAME}").items:
-                core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if not core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={NAME}").items:
-                    break
-                time.sleep(0.3)
-        except (ApiException, OSError):
             pass
