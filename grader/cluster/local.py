@@ -280,6 +280,23 @@ class LocalBackend:
                 self._stop_all()
                 raise
 
+    def load(self, image: str) -> None:
+        """Copy an image of the Docker engine into the real node's runtime (`docker save`, `ctr import`)."""
+        import tempfile
+
+        if not (self._state() or {}).get("real_node"):
+            raise BackendUnavailable("Le cluster local n'a pas de vrai nœud : aucune image n'y est exécutée "
+                                     "(seuls kind et le vrai nœud local exécutent des images).",
+                                     hint_fr="`cpin cluster reset --real-node on` (Linux, root) démarre un vrai nœud.")
+        from grader.images import docker_client
+        client = docker_client(timeout=300)
+        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+            archive = Path(tmp) / "image.tar"
+            with open(archive, "wb") as out:
+                for chunk in client.images.get(image).save(named=True):
+                    out.write(chunk)
+            self._node().import_archive(archive)
+
     def _port_clash(self) -> bool:
         return any("address already in use" in self._proc(name).log_tail(40)
                    for name in self.components + _node_components())

@@ -36,7 +36,7 @@ def register(sub) -> None:
     kubeconfig = actions.add_parser("kubeconfig", help="affiche le chemin du kubeconfig du kit")
     kubeconfig.set_defaults(func=run)
 
-    load = actions.add_parser("load", help="kind : charge des images Docker locales dans le cluster")
+    load = actions.add_parser("load", help="kind ou vrai nœud local : charge des images Docker locales")
     load.add_argument("images", nargs="+", metavar="IMAGE")
     load.set_defaults(func=run)
 
@@ -110,15 +110,14 @@ def run(args) -> int:
         print(guard.resolve().kubeconfig)
         return 0
     if args.action == "load":
-        from grader.cluster.kind import KindBackend
         from grader.errors import BackendUnavailable
         backend = lifecycle.active_backend()
-        if not isinstance(backend, KindBackend):
-            raise BackendUnavailable("`cpin cluster load` ne sert qu'avec le cluster kind.",
-                                     hint_fr="Sur le cluster local, aucune image n'est exécutée : "
+        if not hasattr(backend, "load"):
+            raise BackendUnavailable("`cpin cluster load` ne sert qu'avec le cluster kind ou le vrai nœud local.",
+                                     hint_fr="Sur le cluster local sans vrai nœud, aucune image n'est exécutée : "
                                              "rien à charger.")
         for image in args.images:
             backend.load(image)
-            print(f"✔ Image {image} chargée dans le cluster kind.")
+            print(f"✔ Image {image} chargée dans le cluster {backend.name}.")
         return 0
     return 2

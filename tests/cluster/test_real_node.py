@@ -203,6 +203,34 @@ def test_failing_readiness_probe_keeps_the_pod_out_of_the_service(real_cluster):
     assert pod.status.phase == "Running"              # it runs: only the probe keeps it unready
 
 
+def test_image_built_with_docker_runs_after_cluster_load(real_cluster, tmp_path):
+    from kubernetes import client
+
+    from grader.images import docker_client
+    try:
+        docker = docker_client(timeout=10)
+    except Exception:                                  # noqa: BLE001 - no engine: nothing to load from
+        pytest.skip("Docker engine unreachable")
+    _, api, backend, _ = real_cluster
+    layer = oci.files_layer({"/bin/busybox": (Path("/bin/busybox").read_bytes(), 0o755)}, tmp_path / "l.tar")
+    tag = "cpin-test/node-load:1"
+    docker.images.import_image(str(layer), repository=tag.split(":")[0], tag="1")
+    try:
+        backend.load(tag)
+    finally:
+        docker.images.remove(tag, force=True)
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": "real-load"}})
+    core.create_namespaced_pod("real-load", {"metadata": {"name": "loaded"}, "spec": {
+        "restartPolicy": "Never", "containers": [{"name": "c", "image": tag, "imagePullPolicy": "Never",
+                                                  "command": ["/bin/busybox", "echo", "chargée"]}]}})
+    deadline = time.monotonic() + 60
+    while core.read_namespaced_pod("loaded", "real-load").status.phase != "Succeeded":
+        assert time.monotonic() < deadline, core.read_namespaced_pod("loaded", "real-load").status
+        time.sleep(0.5)
+    assert "chargée" in core.read_namespaced_pod_log("loaded", "real-load")
+
+
 def test_down_leaves_the_host_clean(real_cluster):
     """Last test of the module: stops the cluster (the fixture's own `down` is then a no-op)."""
     data_dir, _, _, before = real_cluster
