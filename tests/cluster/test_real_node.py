@@ -203,6 +203,29 @@ def test_failing_readiness_probe_keeps_the_pod_out_of_the_service(real_cluster):
     assert pod.status.phase == "Running"              # it runs: only the probe keeps it unready
 
 
+def test_module_02_solutions_earn_every_point_with_http_really_checked(real_cluster, tmp_path, monkeypatch):
+    """The exercises written against kwok still score full marks when pods really run, and the HTTP
+    check (skipped on kwok) is executed and passes."""
+    import sys
+
+    from grader.results import Status
+    from grader.runner import run, scaled
+    sys.path.insert(0, str(Path(__file__).parent.parent / "notebooks"))
+    from notebook_content import stage_and_apply
+
+    data_dir = real_cluster[0]
+    monkeypatch.setenv("CPIN_DATA", str(data_dir))
+    monkeypatch.setenv("CPIN_LEARNER", "real-node")
+    monkeypatch.chdir(tmp_path)
+    for exercise_id in ("k8s-config", "k8s-deployment", "k8s-service", "k8s-depannage"):
+        exercise = stage_and_apply(exercise_id, tmp_path)
+        report, _ = run(exercise, work_dir=tmp_path)
+        assert scaled(report, exercise.points) == exercise.points, repr(report)
+        assert not [r for r in report.results if r.status is Status.SKIPPED], repr(report)
+        http = [r for r in report.results if r.check_id == "reponse-http"]
+        assert all(r.status is Status.PASSED for r in http), repr(report)
+
+
 def test_image_built_with_docker_runs_after_cluster_load(real_cluster, tmp_path):
     from kubernetes import client
 
