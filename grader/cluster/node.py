@@ -70,10 +70,10 @@ def blocker() -> str:
         return "les greffons CNI sont introuvables (paquet Debian « containernetworking-plugins »)"
     if not shutil.which("nft"):
         return "nft est introuvable (paquet Debian « nftables »)"
-    for name in BINARIES:
-        from grader import tools
-        if tools.locate(name)[0] is None:
-            return f"{name} n'est pas construit (`cpin tools build {name}`)"
+    from grader import tools
+    missing = [name for name in BINARIES if tools.locate(name)[0] is None]
+    if missing:
+        return f"outils du vrai nœud non construits (`cpin tools build {' '.join(missing)}`)"
     owner = _owner()
     if owner:
         return f"un vrai nœud tourne déjà sur cette machine (cluster de {owner})"
