@@ -62,6 +62,15 @@ def test_configuration_keeps_servers_private_and_allows_cgroup_v1(tmp_path):
     assert node.cni_config(tmp_path)["plugins"][0]["ipMasq"] is False   # no NAT rule on the host
 
 
+def test_node_tools_are_pinned_and_built_without_cgo():
+    from grader import tools
+
+    assert tools.TOOLS["containerd"].version.startswith("v2.")
+    assert tools.TOOLS["kubelet"].version == tools.kubernetes_version()
+    assert "-X github.com/containerd/containerd/v2/version.Version=v2." in tools._ldflags("node")
+    assert "no_btrfs" in tools.GO_TAGS["node"] and tools.go_env("node")["CGO_ENABLED"] == "0"
+
+
 def test_simulated_nodes_are_tainted_only_beside_a_real_node():
     assert "taints" not in local.node_manifest("w")["spec"]
     assert local.node_manifest("w", tainted=True)["spec"]["taints"] == [node.SIMULATED_TAINT]
