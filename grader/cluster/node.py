@@ -23,7 +23,8 @@ from pathlib import Path
 
 # Host state (what `stop()` undoes) lives in nodehost; re-exported for the CLI, tests and benchmarks.
 from grader.cluster.nodehost import (BRIDGE, CGROUP_ROOT, RUN_DIR, _node_processes, _prepare_cgroups,  # noqa: F401
-                                     _run, clean_host, host_traces, read_sysctls, restore_sysctls)
+                                     _run, clean_host, host_before, host_traces, read_sysctls,
+                                     restore_sysctls)
 from grader.cluster.processes import Proc, free_port
 
 NAME = "cpin-node"
@@ -256,6 +257,7 @@ class RealNode:
         RUN_DIR.mkdir(parents=True, exist_ok=True)
         (RUN_DIR / "owner.json").write_text(json.dumps({"root": str(self.root)}))
         (self.dir / "sysctls.json").write_text(json.dumps(read_sysctls()))
+        (self.dir / "host-before.json").write_text(json.dumps(host_before()))
         _prepare_cgroups()
         gateway = POD_SUBNET.replace("0/24", "1")
         if not Path("/sys/class/net", BRIDGE).exists():

@@ -5,6 +5,7 @@ Kept apart from the node's lifecycle: `host_traces()` is what `cpin cluster down
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,29 @@ KUBELET_CHAINS = (("mangle", "KUBE-IPTABLES-HINT"), ("mangle", "KUBE-KUBELET-CAN
                   ("nat", "KUBE-KUBELET-CANARY"), ("filter", "KUBE-KUBELET-CANARY"),
                   ("filter", "KUBE-FIREWALL"))
 PROXY_TABLES = (("ip", "kube-proxy"), ("ip6", "kube-proxy"))
+# Fixed paths the kubelet and containerd's CNI library write whatever their configuration says: the
+# kubelet's log links and device-plugin socket, libcni's result cache. Removed when the node made them.
+HOST_DIRS = (Path("/var/log/containers"), Path("/var/lib/kubelet"), Path("/var/lib/cni"))
+LOG_LINKS = Path("/var/log/containers")
+CNI_RESULTS = Path("/var/lib/cni/results")
+POD_LOGS = "/node/pod-logs/"               # part of the targets of the kubelet's log links
+
+
+def host_before() -> dict:
+    """What exists before the node starts (kept in the node's dir, read back by `clean_host`)."""
+    return {"dirs": [str(d) for d in HOST_DIRS if d.exists()],
+            "cni_results": sorted(p.name for p in CNI_RESULTS.iterdir()) if CNI_RESULTS.is_dir() else []}
+
+
+def _our_files(before: dict | None) -> list[Path]:
+    """The kubelet's links to our pod logs, and the CNI results that were not there before."""
+    found = [link for link in (LOG_LINKS.iterdir() if LOG_LINKS.is_dir() else ())
+             if link.is_symlink() and POD_LOGS in os.readlink(link)]
+    if CNI_RESULTS.is_dir():
+        known = set((before or {}).get("cni_results", ()))
+        found += [p for p in CNI_RESULTS.iterdir()
+                  if p.name.startswith(("cni-loopback-", "cpin-")) and p.name not in known]
+    return found
 
 
 def cgroup_controllers() -> list[Path]:
@@ -84,7 +108,9 @@ def host_traces() -> dict[str, list[str]]:
     cgroups = [str(c / CGROUP_ROOT) for c in cgroup_controllers() if (c / CGROUP_ROOT).exists()]
     return {"interfaces": links, "nftables": [t for t in nft if "kube-proxy" in t], "iptables": chains,
             "mounts": mounts_under(RUN_DIR), "cgroups": cgroups,
-            "processes": [str(p) for p in _node_processes()]}
+            "processes": [str(p) for p in _node_processes()],
+            "files": sorted(str(p) for p in _our_files(None) if p.parent == LOG_LINKS or p.name.startswith("cpin-")),
+            "dirs": [str(d) for d in HOST_DIRS if d.exists()]}
 
 
 def _node_processes() -> list[int]:
@@ -181,4 +207,14 @@ def clean_host(root: Path, ctr: Path | None = None) -> None:
     if Path("/sys/class/net", BRIDGE).exists():
         _run("ip", "link", "delete", BRIDGE)
     _remove_cgroups()
+    try:
+        before = json.loads((root / "host-before.json").read_text())
+    except (FileNotFoundError, ValueError):
+        before = None
+    for path in _our_files(before):
+        path.unlink(missing_ok=True)
+    if before is not None:
+        for directory in HOST_DIRS:
+            if str(directory) not in before["dirs"]:
+                shutil.rmtree(directory, ignore_errors=True)
     shutil.rmtree(RUN_DIR, ignore_errors=True)

@@ -246,7 +246,7 @@ def test_image_built_with_docker_runs_after_cluster_load(real_cluster, tmp_path)
     _, api, backend, _ = real_cluster
     layer = oci.files_layer({"/bin/busybox": (Path("/bin/busybox").read_bytes(), 0o755)}, tmp_path / "l.tar")
     tag = "cpin-test/node-load:1"
-    docker.images.import_image(str(layer), repository=tag.split(":")[0], tag="1")
+    docker.api.import_image_from_file(str(layer), repository=tag.split(":")[0], tag="1")
     try:
         backend.load(tag)
     finally:
