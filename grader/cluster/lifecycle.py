@@ -74,7 +74,7 @@ def choose(name: str = "auto", *, data_dir: Path | None = None, log: Log = _quie
     if availability:
         return kind
     log(f"kind est indisponible : {availability.reason_fr}. Je démarre à la place le cluster local "
-        "simulé (vrai API server, nœuds simulés, aucun conteneur réel).")
+        "(vrai API server, nœuds simulés, et un vrai nœud si la machine le permet).")
     return get("local", data_dir=data_dir, **{k: v for k, v in options.items() if k == "real_node"})
 
 
