@@ -123,6 +123,14 @@ def check_services() -> list[Item]:
     return items
 
 
+def check_real_node() -> Item:
+    """Whether `cpin cluster up` can start a real node beside the simulated ones (grader.cluster.node)."""
+    from grader.cluster.node import blocker
+    reason = blocker()
+    return Item("Vrai nœud (cluster local)", not reason, "possible ici" if not reason else reason,
+                "sans lui, les contrôles qui demandent un vrai conteneur sont « non vérifiables »", required=False)
+
+
 def check_settings() -> list[Item]:
     s = settings()
     return [Item(f"réglage {field}", True, f"{getattr(s, field)} ({s.source_of(field)})", required=False)
@@ -131,7 +139,7 @@ def check_settings() -> list[Item]:
 
 def diagnose() -> list[Item]:
     return [check_python(), check_packages(), check_docker(), *check_tools(), check_memory(), check_disk(),
-            check_context(), *check_services(), *check_settings()]
+            check_context(), check_real_node(), *check_services(), *check_settings()]
 
 
 def render(items: list[Item]) -> str:

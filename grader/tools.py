@@ -5,7 +5,8 @@ Three origins:
 - `go`: built by `cpin tools build` from a Go module under `tools/` (offline path, CI), or downloaded by
   `cpin tools fetch` from the official releases, checked against the SHA-256 pins of `tools/checksums.json`
   (learners with internet). Three modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
-  (the registry, whose dependency graph conflicts with Kubernetes') and `tools/scanner/` (Trivy);
+  (the registry, whose dependency graph conflicts with Kubernetes'), `tools/scanner/` (Trivy) and
+  `tools/node/` (containerd, for the real node of the local cluster);
 - `npm`: installed by `cpin tools build` with npm from the npm registry at a pinned version (gitlab-ci-local).
 Either way a tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it, and a
 built Go binary with a file `SHA256` (its digest when it was built).
@@ -68,6 +69,15 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("kube-apiserver", "go", "k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes"),
     Tool("kube-controller-manager", "go", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes"),
     Tool("kube-scheduler", "go", "k8s.io/kubernetes/cmd/kube-scheduler", "k8s.io/kubernetes"),
+    # The real node of the local cluster (grader/cluster/node.py); containerd in its own module, no cgo.
+    Tool("kubelet", "go", "k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes", required=False),
+    Tool("kube-proxy", "go", "k8s.io/kubernetes/cmd/kube-proxy", "k8s.io/kubernetes", required=False),
+    Tool("containerd", "go", "github.com/containerd/containerd/v2/cmd/containerd",
+         "github.com/containerd/containerd/v2", required=False, gomod="node"),
+    Tool("containerd-shim-runc-v2", "go", "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
+         "github.com/containerd/containerd/v2", required=False, gomod="node"),
+    Tool("ctr", "go", "github.com/containerd/containerd/v2/cmd/ctr",
+         "github.com/containerd/containerd/v2", required=False, gomod="node"),
     Tool("registry", "go", "github.com/distribution/distribution/v3/cmd/registry",
          "github.com/distribution/distribution/v3", required=False, gomod="platform"),
     Tool("trivy", "go", "github.com/aquasecurity/trivy/cmd/trivy", "github.com/aquasecurity/trivy",
@@ -171,6 +181,10 @@ def _ldflags(gomod: str = "") -> str:
         distribution = "github.com/distribution/distribution/v3"
         flags.append(f"-X {distribution}/version.version={versions[distribution]}")
         return " ".join(flags)
+    if gomod == "node":
+        containerd = "github.com/containerd/containerd/v2"
+        flags.append(f"-X {containerd}/version.Version={versions[containerd]}")
+        return " ".join(flags)
     if gomod == "scanner":
         trivy = "github.com/aquasecurity/trivy"
         flags.append(f"-X {trivy}/pkg/version/app.ver={versions[trivy].lstrip('v')}")
@@ -187,6 +201,8 @@ def _ldflags(gomod: str = "") -> str:
 
 
 GO_EXPERIMENTS = {"scanner": "jsonv2"}   # Trivy v0.74 uses encoding/json/v2
+# containerd without cgo: leave out the snapshotters that need C (kind builds it with the same tags).
+GO_TAGS = {"node": "no_btrfs no_devmapper no_zfs no_aufs no_dynamic_plugins"}
 
 
 def go_env(gomod: str = "") -> dict[str, str]:
@@ -231,7 +247,8 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
         raise ToolMissing("Go est introuvable : impossible de construire les outils hors ligne.",
                           hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
     out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
-    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", "-ldflags", _ldflags(gomod),
+    tags = ["-tags", GO_TAGS[gomod]] if gomod in GO_TAGS else []
+    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", *tags, "-ldflags", _ldflags(gomod),
                "-o", str(out) + "/", *[t.source for t in todo]]
     log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : plusieurs minutes sur 2 cœurs)…")
     start = time.monotonic()

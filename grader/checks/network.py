@@ -123,12 +123,24 @@ def http_get(ctx: CheckContext, params: dict) -> Outcome:
     port_spec = next((p for p in ports if p.get("port") == params.get("port")), ports[0])
     target = port_spec.get("targetPort", port_spec.get("port"))
     if isinstance(target, str):
-        target = next((p["containerPort"] for p in _container_ports(pods[0]) if p.get("name") == target), None)
+        # A named targetPort: only the pods that name a container port so receive the Service's traffic.
+        named = [(pod, next((p["containerPort"] for p in _container_ports(pod) if p.get("name") == target), None))
+                 for pod in pods]
+        named = [(pod, port) for pod, port in named if port is not None]
+        if not named:
+            return Outcome.fail(f"aucun pod prêt n'a de port nommé « {target} »")
+        pods, target = [named[0][0]], named[0][1]
     from kubernetes.stream import portforward
-    from kubernetes.client import CoreV1Api
+    from kubernetes.client import ApiClient, CoreV1Api
     pod = pods[0]["metadata"]["name"]
-    forward = portforward(CoreV1Api(ctx.kube.api_client).connect_get_namespaced_pod_portforward, pod,
-                          ctx.namespace, ports=str(target))
+    # A client of its own: `portforward` swaps its client's request() for a websocket while it runs, and
+    # the other checks of the exercise use the shared client in parallel threads.
+    own = ApiClient(ctx.kube.api_client.configuration)
+    try:
+        forward = portforward(CoreV1Api(own).connect_get_namespaced_pod_portforward, pod,
+                              ctx.namespace, ports=str(target))
+    finally:
+        own.close()
     sock = forward.socket(int(target))
     sock.settimeout(max(1.0, ctx.remaining()))
     path = params.get("path", "/")

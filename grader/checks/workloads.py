@@ -37,7 +37,12 @@ def rollout_complete(ctx: CheckContext, params: dict) -> Outcome:
     if desired < minimum:
         return Outcome.fail(f"{desired} réplique(s) demandée(s), il en faut au moins {minimum}", evidence, final=True)
     if observed >= generation and updated >= desired and available >= desired and total == updated:
-        return Outcome.ok(f"déploiement terminé : {available}/{desired} réplique(s) disponible(s)", evidence)
+        unstable = _unstable_pods(ctx, spec) if "containers" in ctx.capabilities else []
+        if not unstable:
+            return Outcome.ok(f"déploiement terminé : {available}/{desired} réplique(s) disponible(s)", evidence)
+        evidence["pods instables"] = [f"{pod} : {why}" for pod, why, _ in unstable]
+        return Outcome.fail(f"{available}/{desired} réplique(s) disponible(s), mais " + unstable[0][1],
+                            evidence, final=any(final for _, _, final in unstable))
     reasons = explain(ctx.kube, ctx.namespace, kind, name)
     conditions = _conditions(obj) if observed >= generation else {}  # not those of the previous spec
     progressing = conditions.get("Progressing", {})
@@ -52,6 +57,45 @@ def rollout_complete(ctx: CheckContext, params: dict) -> Outcome:
     final = observed >= generation and (stuck or any(
         cause in ("quota", "image", "crashloop", "config", "security") for cause, _ in reasons))
     return Outcome.fail(detail, evidence, final=final)
+
+
+STABLE_SECONDS = 5.0   # a real pod must stay Ready this long: a crashing container is Ready for an instant
+
+
+def _unstable_pods(ctx: CheckContext, spec: dict) -> list[tuple[str, str, bool]]:
+    """(pod, French reason, final) for the workload's real pods that restart or were Ready only just now.
+    Only where containers really run: on simulated nodes, pods never restart."""
+    import datetime as dt
+
+    labels = ((spec.get("selector") or {}).get("matchLabels")) or {}
+    if not labels:
+        return []
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    now = dt.datetime.now(dt.timezone.utc)
+    found = []
+    for pod in ctx.kube.list("Pod", ctx.namespace, label_selector=selector):
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
+        name = pod["metadata"]["name"]
+        status = pod.get("status") or {}
+        for container in status.get("containerStatuses") or []:
+            waiting = (container.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") == "CrashLoopBackOff":
+                found.append((name, f"le conteneur {container['name']} redémarre en boucle", True))
+                break
+            if container.get("restartCount", 0) > 0:
+                found.append((name, f"le conteneur {container['name']} a redémarré "
+                                    f"{container['restartCount']} fois", False))
+                break
+        else:
+            ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
+            since = ready.get("lastTransitionTime")
+            if since:
+                moment = dt.datetime.fromisoformat(str(since).replace("Z", "+00:00"))
+                if (now - moment).total_seconds() < STABLE_SECONDS:
+                    found.append((name, "pod prêt depuis moins de 5 s (stabilité en cours de vérification)",
+                                  False))
+    return found
 
 
 # ------------------------------------------------------------------ events that explain a failure

@@ -95,8 +95,8 @@ def choose(name: str = "auto", *, data_dir: Path | None = None, log: Log = _quie
     if availability:
         return kind
     log(f"kind est indisponible : {availability.reason_fr}. Je démarre à la place le cluster local "
-        "simulé (vrai API server, nœuds simulés, aucun conteneur réel).")
-    return get("local", data_dir=data_dir)
+        "(vrai API server, nœuds simulés, et un vrai nœud si la machine le permet).")
+    return get("local", data_dir=data_dir, **{k: v for k, v in options.items() if k == "real_node"})
 
 
 def up(name: str | None = None, *, data_dir: Path | None = None, log: Log = _quiet,
@@ -115,7 +115,7 @@ def up(name: str | None = None, *, data_dir: Path | None = None, log: Log = _qui
             return UpResult(other, time.monotonic() - start, ("déjà démarré",))
     backend.up()
     base.write_active(data_dir, backend.name)
-    notes: list[str] = []
+    notes: list[str] = list(getattr(backend, "notes", ()))
     if install_policies:
         from grader.cluster import kubeconfig as kc
         with kc.api_client(backend.kubeconfig(), backend.context) as api:

@@ -4,7 +4,11 @@ etcd + kube-apiserver + kube-controller-manager + kube-scheduler + kwok run on 1
 random free ports, detached (pidfiles and logs under the data dir), so they outlive `cpin` and a
 notebook kernel can use them. kwok turns Node objects into Ready nodes and Pods into Running (Job
 pods into Succeeded): Deployments, Services with endpoints, Jobs, quotas, RBAC and admission are
-upstream code. No container ever runs (capability `containers` is False).
+upstream code. No container runs there (capability `containers` is False), unless the real node
+(`grader.cluster.node`: containerd + kubelet + kube-proxy) runs beside them: then the simulated
+nodes are tainted, pods land on the real node, probes and Services are real (`containers` is True).
+`real_node`: "on" (fail in French if it cannot run), "auto" (a French note, then kwok only) or "off";
+default $CPIN_REAL_NODE, else "off" (the CLI's `cpin cluster up` asks for "auto").
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 NODE_CAPACITY = {"cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "50Gi"}
 KWOK_NODE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
+REAL_NODE_CHOICES = ("on", "auto", "off")
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,9 @@ def _all_commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> 
             f"--bind-address={loop}", f"--advertise-address={loop}", f"--secure-port={ports.apiserver}",
             f"--tls-cert-file={cert}", f"--tls-private-key-file={key}",
             f"--client-ca-file={pki.ca}",
+            f"--kubelet-client-certificate={pki.client('apiserver-kubelet-client')[0]}",
+            f"--kubelet-client-key={pki.client('apiserver-kubelet-client')[1]}",
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
             f"--service-account-key-file={pki.sa_pub}",
             f"--service-account-signing-key-file={pki.sa_key}",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
@@ -142,8 +150,10 @@ def _component_auth(path: Path) -> list[str]:
 STAGES_FILE = Path(__file__).with_name("kwok-stages.yaml")
 
 
-def node_manifest(name: str) -> dict:
-    """A simulated node with the capacity of a small real worker."""
+def node_manifest(name: str, *, tainted: bool = False) -> dict:
+    """A simulated node with the capacity of a small real worker; `tainted` keeps pods off it (they go
+    to the real node)."""
+    from grader.cluster.node import SIMULATED_TAINT
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {
@@ -153,7 +163,7 @@ def node_manifest(name: str) -> dict:
                        "kubernetes.io/arch": "amd64", "node-role.kubernetes.io/worker": "",
                        "type": "kwok"},
         },
-        "spec": {},
+        "spec": {"taints": [dict(SIMULATED_TAINT)]} if tainted else {},
         "status": {"allocatable": dict(NODE_CAPACITY), "capacity": dict(NODE_CAPACITY),
                    "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
                                 "kubeletVersion": "fake", "kubeProxyVersion": "fake",
@@ -169,18 +179,47 @@ def _child_env() -> dict[str, str]:
 
 class LocalBackend:
     name = "local"
-    capabilities = {"containers": False, "dns": False, "network-policy": False, "ingress": False,
-                    "image-load": False}
 
     def __init__(self, *, data_dir: Path | None = None, context: str = CONTEXT, nodes: int = 2,
                  components: tuple[str, ...] = COMPONENTS, timeout: float = 90.0,
-                 extra_apiserver_args: tuple[str, ...] = ()):
+                 extra_apiserver_args: tuple[str, ...] = (), real_node: str | None = None):
         self.root = (data_dir or settings().data_dir) / "local"
         self.context = context
         self.nodes = nodes
         self.components = components
         self.timeout = timeout
         self.extra_apiserver_args = tuple(extra_apiserver_args)   # e.g. an audit log in tests
+        self.real_node = real_node or os.environ.get("CPIN_REAL_NODE") or "off"
+        if self.real_node not in REAL_NODE_CHOICES:
+            from grader.errors import InputError
+            raise InputError(f"Valeur inconnue pour le vrai nœud : « {self.real_node} ».",
+                             hint_fr="CPIN_REAL_NODE (ou --real-node) vaut on, auto ou off.")
+        self.notes: list[str] = []
+
+    @property
+    def capabilities(self) -> dict[str, bool]:
+        real = bool((self._state() or {}).get("real_node"))
+        return {"containers": real, "dns": False, "network-policy": False, "ingress": False, "image-load": real}
+
+    def _node(self):
+        from grader.cluster.node import RealNode
+        return RealNode(self.root)
+
+    def _wants_real_node(self) -> bool:
+        """Whether to start the real node; "on" and a blocker: a French error, "auto": a French note."""
+        if self.real_node == "off" or "kwok" not in self.components:
+            return False
+        from grader.cluster.node import blocker
+        reason = blocker()
+        if not reason:
+            return True
+        if self.real_node == "on":
+            raise BackendUnavailable(f"Le vrai nœud ne peut pas démarrer : {reason}.",
+                                     hint_fr="Sans lui, `CPIN_REAL_NODE=off cpin cluster up` démarre les "
+                                             "nœuds simulés seuls (contrôles de conteneurs « non vérifiables »).")
+        self.notes.append(f"Nœuds simulés seulement : {reason} ; les contrôles qui demandent un vrai "
+                          "conteneur seront « non vérifiables ».")
+        return False
 
     # ------------------------------------------------------------------ layout
     @property
@@ -214,19 +253,22 @@ class LocalBackend:
     def up(self) -> None:
         state = self._state()
         if state is not None:
-            alive = [c for c in state["components"] if self._proc(c).alive()]
-            if len(alive) == len(state["components"]):
+            expected = state["components"] + (list(_node_components()) if state.get("real_node") else [])
+            alive = [c for c in expected if self._proc(c).alive()]
+            if len(alive) == len(expected):
                 return
             if alive:
-                dead = sorted(set(state["components"]) - set(alive))
+                dead = sorted(set(expected) - set(alive))
                 raise BackendUnavailable(
                     f"Le cluster local est à moitié arrêté ({', '.join(dead)} ne tourne plus).",
                     hint_fr="`cpin cluster status` montre les journaux ; `cpin cluster reset` repart de zéro.")
+            self._stop_all()
             shutil.rmtree(self.root)          # stale leftovers of a machine reboot
         bins = self._binaries()
+        real = self._wants_real_node()
         for attempt in (1, 2):
             try:
-                self._start(bins)
+                self._start(bins, real)
                 return
             except BackendUnavailable:
                 self._stop_all()
@@ -238,8 +280,26 @@ class LocalBackend:
                 self._stop_all()
                 raise
 
+    def load(self, image: str) -> None:
+        """Copy an image of the Docker engine into the real node's runtime (`docker save`, `ctr import`)."""
+        import tempfile
+
+        if not (self._state() or {}).get("real_node"):
+            raise BackendUnavailable("Le cluster local n'a pas de vrai nœud : aucune image n'y est exécutée "
+                                     "(seuls kind et le vrai nœud local exécutent des images).",
+                                     hint_fr="`cpin cluster reset --real-node on` (Linux, root) démarre un vrai nœud.")
+        from grader.images import docker_client
+        client = docker_client(timeout=300)
+        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+            archive = Path(tmp) / "image.tar"
+            with open(archive, "wb") as out:
+                for chunk in client.images.get(image).save(named=True):
+                    out.write(chunk)
+            self._node().import_archive(archive)
+
     def _port_clash(self) -> bool:
-        return any("address already in use" in self._proc(name).log_tail(40) for name in self.components)
+        return any("address already in use" in self._proc(name).log_tail(40)
+                   for name in self.components + _node_components())
 
     def down(self) -> None:
         self._stop_all()
@@ -253,8 +313,16 @@ class LocalBackend:
         ports = Ports(**state["ports"])
         pki = Pki(self.root / "pki")
         components = []
-        for name in state["components"]:
+        node_ports = state.get("node_ports") or {}
+        names = state["components"] + (list(_node_components()) if state.get("real_node") else [])
+        for name in names:
             proc = self._proc(name)
+            if name in _node_components():
+                port = node_ports.get("kubelet") if name == "kubelet" else None
+                alive = proc.alive()
+                components.append(Component(name, "en marche" if alive else "planté", proc.pid, port, alive,
+                                            proc.rss_bytes(), "" if alive else proc.log_tail(8)))
+                continue
             port = ports.of(name)
             if not proc.alive():
                 components.append(Component(name, "planté", proc.pid, port, False,
@@ -264,13 +332,15 @@ class LocalBackend:
             components.append(Component(name, "en marche", proc.pid, port, healthy, proc.rss_bytes(), detail))
         running = all(c.state == "en marche" for c in components)
         notes = [f"Données et journaux : {self.root}"]
+        notes.append("Vrai nœud cpin-node : les pods y tournent réellement." if state.get("real_node")
+                     else "Nœuds simulés seulement : aucun conteneur ne tourne réellement.")
         if "ready_seconds" in state:
             notes.append(f"Démarré en {state['ready_seconds']:.1f} s.")
         return ClusterStatus(self.name, self.context, self.kubeconfig(), running, tuple(components),
                              notes=tuple(notes))
 
     # ------------------------------------------------------------------ internals
-    def _start(self, bins: dict[str, Path]) -> None:
+    def _start(self, bins: dict[str, Path], real: bool = False) -> None:
         # The Kubernetes client takes seconds to import: do it while etcd and the API server boot.
         threading.Thread(target=importlib.import_module, args=("kubernetes.client",), daemon=True).start()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -287,7 +357,7 @@ class LocalBackend:
         argv["kube-apiserver"] += self.extra_apiserver_args
         self.state_file.write_text(json.dumps({"ports": asdict(ports), "components": list(self.components),
                                                "context": self.context, "server": server,
-                                               "started": time.time()}, indent=2))
+                                               "real_node": real, "started": time.time()}, indent=2))
         env = _child_env()
         deadline = time.monotonic() + self.timeout
         self._proc("etcd").start(argv["etcd"], env=env)
@@ -297,8 +367,16 @@ class LocalBackend:
         for name in self.components[2:]:
             self._proc(name).start(argv[name], env=env)
         if "kwok" in self.components:
-            self._add_nodes()
-        self._wait_ready(deadline)
+            self._add_nodes(tainted=real)
+        if real:
+            from grader.cluster.node import NodePorts
+            node_ports = NodePorts.pick()
+            state = json.loads(self.state_file.read_text())
+            state["node_ports"] = asdict(node_ports)
+            self.state_file.write_text(json.dumps(state, indent=2))
+            self._bind_node_role()
+            self._node().start(server=server, pki=pki, ports=node_ports, deadline=deadline)
+        self._wait_ready(deadline, real)
         state = json.loads(self.state_file.read_text())
         state["ready_seconds"] = round(time.time() - state["started"], 2)
         self.state_file.write_text(json.dumps(state, indent=2))
@@ -320,16 +398,28 @@ class LocalBackend:
     def _client(self):
         return kc.api_client(self.kubeconfig(), self.context)
 
-    def _add_nodes(self) -> None:
+    def _add_nodes(self, tainted: bool = False) -> None:
         from kubernetes import client
 
         with self._client() as api:
             core = client.CoreV1Api(api)
             for i in range(1, self.nodes + 1):
-                core.create_node(node_manifest(f"cpin-worker-{i}"))
+                core.create_node(node_manifest(f"cpin-worker-{i}", tainted=tainted))
 
-    def _wait_ready(self, deadline: float) -> None:
-        """Ready for kubectl: the default ServiceAccount exists and every node is Ready."""
+    def _bind_node_role(self) -> None:
+        """The kubelet's rights: the built-in role system:node, bound to the node's user (no Node authorizer)."""
+        from kubernetes import client
+        from grader.cluster.node import NAME
+
+        body = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": "cpin-node"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:node"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": f"system:node:{NAME}"}]}
+        with self._client() as api:
+            client.RbacAuthorizationV1Api(api).create_cluster_role_binding(body)
+
+    def _wait_ready(self, deadline: float, real: bool = False) -> None:
+        """Ready for kubectl: the default ServiceAccount exists and every node (the real one too) is Ready."""
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
 
@@ -342,13 +432,16 @@ class LocalBackend:
                     if not proc.alive():
                         raise BackendUnavailable(f"{name} s'est arrêté au démarrage.",
                                                  hint_fr=f"Journal : {proc.log}\n{proc.log_tail(15)}")
+                if real:
+                    self._node().check_alive()
+                    waiting = "le vrai nœud cpin-node"
                 try:
                     if "kube-controller-manager" in self.components:
                         core.read_namespaced_service_account("default", "default")
                     if "kwok" in self.components:
                         waiting = "les nœuds simulés"
                         nodes = core.list_node().items
-                        if len(nodes) < self.nodes or not all(_node_ready(n) for n in nodes):
+                        if len(nodes) < self.nodes + real or not all(_node_ready(n) for n in nodes):
                             raise LookupError
                     return
                 except (ApiException, LookupError):
@@ -358,8 +451,16 @@ class LocalBackend:
                                  hint_fr=f"Journaux : {self.root / 'logs'}")
 
     def _stop_all(self) -> None:
+        state = self._state() or {}
+        if state.get("real_node") or any(self._proc(n).alive() for n in _node_components()):
+            self._node().stop()
         for name in reversed(COMPONENTS):
             self._proc(name).stop()
+
+
+def _node_components() -> tuple[str, ...]:
+    from grader.cluster.node import RealNode
+    return RealNode.COMPONENTS
 
 
 def _node_ready(node) -> bool:

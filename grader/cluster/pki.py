@@ -28,6 +28,11 @@ CLIENTS = {
     "controller-manager": ("system:kube-controller-manager", ()),
     "scheduler": ("system:kube-scheduler", ()),
     "kwok": ("cpin-kwok", ("system:masters",)),
+    # The real node (grader.cluster.node): its kubelet, its kube-proxy (bound by the built-in
+    # system:node-proxier binding), and the API server towards the kubelet (logs, exec).
+    "node": ("system:node:cpin-node", ("system:nodes",)),
+    "kube-proxy": ("system:kube-proxy", ()),
+    "apiserver-kubelet-client": ("kube-apiserver-kubelet-client", ("system:masters",)),
 }
 
 

@@ -20,6 +20,9 @@ def register(sub) -> None:
                                                  "($CPIN_REGISTRY_MIRROR)")
         p.add_argument("--image", help="kind : image de nœud ($CPIN_KIND_IMAGE)")
         p.add_argument("--nodes", type=int, default=2, help="local : nombre de nœuds simulés (défaut 2)")
+        p.add_argument("--real-node", choices=("auto", "on", "off"), default=None,
+                       help="local : un vrai nœud (containerd + kubelet) à côté des nœuds simulés ; "
+                            "auto = si la machine le permet (Linux, root) (défaut : $CPIN_REAL_NODE, sinon auto)")
         p.set_defaults(func=run)
 
     down = actions.add_parser("down", help="arrête le cluster et efface ses données")
@@ -33,18 +36,20 @@ def register(sub) -> None:
     kubeconfig = actions.add_parser("kubeconfig", help="affiche le chemin du kubeconfig du kit")
     kubeconfig.set_defaults(func=run)
 
-    load = actions.add_parser("load", help="kind : charge des images Docker locales dans le cluster")
+    load = actions.add_parser("load", help="kind ou vrai nœud local : charge des images Docker locales")
     load.add_argument("images", nargs="+", metavar="IMAGE")
     load.set_defaults(func=run)
 
 
 def _options(args) -> dict:
+    import os
     backend = args.backend or "auto"
+    real_node = args.real_node or os.environ.get("CPIN_REAL_NODE") or "auto"
     per_backend = {
-        "local": {"nodes": args.nodes},
+        "local": {"nodes": args.nodes, "real_node": real_node},
         "kind": {"image": args.image, "registry_mirror": args.registry_mirror},
         "existing": {"context": args.context, "kubeconfig": args.kubeconfig, "namespace": args.namespace},
-        "auto": {"image": args.image, "registry_mirror": args.registry_mirror},
+        "auto": {"image": args.image, "registry_mirror": args.registry_mirror, "real_node": real_node},
     }[backend]
     if args.context and backend != "existing":
         from grader.errors import InputError
@@ -105,15 +110,14 @@ def run(args) -> int:
         print(guard.resolve().kubeconfig)
         return 0
     if args.action == "load":
-        from grader.cluster.kind import KindBackend
         from grader.errors import BackendUnavailable
         backend = lifecycle.active_backend()
-        if not isinstance(backend, KindBackend):
-            raise BackendUnavailable("`cpin cluster load` ne sert qu'avec le cluster kind.",
-                                     hint_fr="Sur le cluster local, aucune image n'est exécutée : "
+        if not hasattr(backend, "load"):
+            raise BackendUnavailable("`cpin cluster load` ne sert qu'avec le cluster kind ou le vrai nœud local.",
+                                     hint_fr="Sur le cluster local sans vrai nœud, aucune image n'est exécutée : "
                                              "rien à charger.")
         for image in args.images:
             backend.load(image)
-            print(f"✔ Image {image} chargée dans le cluster kind.")
+            print(f"✔ Image {image} chargée dans le cluster {backend.name}.")
         return 0
     return 2
