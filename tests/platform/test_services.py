@@ -115,9 +115,11 @@ def test_cli_platform_up_status_down(data_dir, capsys):
     assert cli.main(["platform", "up"]) == 0
     capsys.readouterr()
     assert cli.main(["platform", "status", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    every = json.loads(capsys.readouterr().out)
+    rows = [r for r in every if services.SERVICES[r["name"]].by_default]
     assert [(r["name"], r["state"], r["healthy"]) for r in rows] == [("forge", "en marche", True),
                                                                     ("registry", "en marche", True)]
+    assert {r["state"] for r in every if r not in rows} == {"arrêté"}    # Argo CD starts only when named
     assert all(r["address"].startswith("127.0.0.1:") for r in rows)
     from grader import doctor
     lines = {i.name: i for i in doctor.check_services()}
