@@ -193,6 +193,16 @@ def _ldflags(gomod: str = "") -> str:
 
 GO_EXPERIMENTS = {"scanner": "jsonv2"}   # Trivy v0.74 uses encoding/json/v2
 
+# Source patches, applied with `go build -overlay` (the module stays as published; each patch is one visible
+# string replacement, and a build whose original text is not found fails instead of skipping the patch).
+# module directory → [(module, file in it, original text, replacement)]
+PATCHES: dict[str, list[tuple[str, str, str, str]]] = {
+    # Argo CD 3.3.9 hard-codes its controller's metrics and /healthz server on 0.0.0.0: the kit binds loopback only.
+    "argocd": [("github.com/argoproj/argo-cd/v3", "controller/appcontroller.go",
+                'metricsAddr := fmt.Sprintf("0.0.0.0:%d", metricsPort)',
+                'metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)')],
+}
+
 
 def go_env(gomod: str = "") -> dict[str, str]:
     """Go's environment for the kit's builds; its caches live under CPIN_CACHE/go unless GOMODCACHE or
@@ -236,7 +246,8 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
         raise ToolMissing("Go est introuvable : impossible de construire les outils hors ligne.",
                           hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
     out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
-    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", "-ldflags", _ldflags(gomod),
+    overlay = ["-overlay", str(_overlay(go, gomod, out))] if gomod in PATCHES else []
+    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", *overlay, "-ldflags", _ldflags(gomod),
                "-o", str(out) + "/", *[t.source for t in todo]]
     log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : plusieurs minutes sur 2 cœurs)…")
     start = time.monotonic()
@@ -252,6 +263,30 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
     shutil.rmtree(out, ignore_errors=True)
     log(f"Outils construits en {elapsed:.0f} s.")
     return elapsed
+
+
+def _overlay(go: str, gomod: str, out: Path) -> Path:
+    """Write the patched files of `PATCHES[gomod]` and the `go build -overlay` file that maps them."""
+    replace: dict[str, str] = {}
+    versions = pinned_versions(gomod)
+    for number, (module, rel, old, new) in enumerate(PATCHES[gomod]):
+        proc = subprocess.run([go, "mod", "download", "-json", f"{module}@{versions[module]}"], cwd=module_dir(gomod),
+                              env=go_env(gomod), capture_output=True, text=True)
+        try:
+            original = Path(json.loads(proc.stdout)["Dir"]) / rel
+        except (ValueError, KeyError) as error:
+            raise ToolFailed(f"Module {module} introuvable pour le correctif de {rel}.", command=["go", "mod", "download"],
+                             output=proc.stderr + proc.stdout) from error
+        text = original.read_text()
+        if text.count(old) != 1:
+            raise ToolFailed(f"Correctif inapplicable : « {old} » absent de {module}/{rel}.", command=[],
+                             output="", hint_fr="La version épinglée a changé : revoyez PATCHES dans grader/tools.py.")
+        patched = out / f"patch-{number}-{Path(rel).name}"
+        patched.write_text(text.replace(old, new))
+        replace[str(original)] = str(patched)
+    overlay = out / "overlay.json"
+    overlay.write_text(json.dumps({"Replace": replace}))
+    return overlay
 
 
 def _npm_install(tool: Tool, log) -> float:

@@ -20,8 +20,15 @@ DRIFT_MANAGER = "cpin-drift"
 
 
 def _app(ctx: CheckContext, params: dict) -> tuple[dict | None, Outcome | None]:
-    name = params["app"]
-    app = ctx.kube.get("Application", name, gitops.NAMESPACE, api_version=gitops.GROUP_VERSION)
+    """The Application named by `params["app"]`, else the one deploying into the check's namespace."""
+    name = params.get("app")
+    if name:
+        app = ctx.kube.get("Application", name, gitops.NAMESPACE, api_version=gitops.GROUP_VERSION)
+    else:
+        apps = [a for a in gitops.list_apps(ctx.kube)
+                if ((a.get("spec") or {}).get("destination") or {}).get("namespace") == ctx.namespace]
+        app = apps[0] if len(apps) == 1 else None
+        name = f"qui déploie dans {ctx.namespace}" + (f" ({len(apps)} trouvées : précisez-la)" if apps else "")
     if app is None:
         return None, Outcome.fail(f"Application « {name} » introuvable dans le namespace {gitops.NAMESPACE} "
                                   "(`cpin env create` la crée)", final=True)
