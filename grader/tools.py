@@ -193,8 +193,9 @@ def _ldflags(gomod: str = "") -> str:
 
 GO_EXPERIMENTS = {"scanner": "jsonv2"}   # Trivy v0.74 uses encoding/json/v2
 
-# Source patches, applied with `go build -overlay` (the module stays as published; each patch is one visible
-# string replacement, and a build whose original text is not found fails instead of skipping the patch).
+# Source patches: the patched module is a copy of the published one (Go refuses `-overlay` on its module cache),
+# used through a generated go.mod (`-modfile`) that replaces it; the module's own go.mod is untouched. Each patch
+# is one visible string replacement; a build whose original text is not found fails instead of skipping it.
 # module directory → [(module, file in it, original text, replacement)]
 PATCHES: dict[str, list[tuple[str, str, str, str]]] = {
     # Argo CD 3.3.9 hard-codes its controller's metrics and /healthz server on 0.0.0.0: the kit binds loopback only.
@@ -246,8 +247,8 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
         raise ToolMissing("Go est introuvable : impossible de construire les outils hors ligne.",
                           hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
     out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
-    overlay = ["-overlay", str(_overlay(go, gomod, out))] if gomod in PATCHES else []
-    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", *overlay, "-ldflags", _ldflags(gomod),
+    patched = ["-modfile", str(_patched_modfile(go, gomod, out))] if gomod in PATCHES else []
+    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", *patched, "-ldflags", _ldflags(gomod),
                "-o", str(out) + "/", *[t.source for t in todo]]
     log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : plusieurs minutes sur 2 cœurs)…")
     start = time.monotonic()
@@ -265,28 +266,35 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
     return elapsed
 
 
-def _overlay(go: str, gomod: str, out: Path) -> Path:
-    """Write the patched files of `PATCHES[gomod]` and the `go build -overlay` file that maps them."""
-    replace: dict[str, str] = {}
+def _patched_modfile(go: str, gomod: str, out: Path) -> Path:
+    """Copy each patched module under `out`, apply `PATCHES[gomod]`, and write a go.mod (+ go.sum) beside that
+    replaces the modules by their patched copies; returns that go.mod, for `go build -modfile`."""
     versions = pinned_versions(gomod)
-    for number, (module, rel, old, new) in enumerate(PATCHES[gomod]):
-        proc = subprocess.run([go, "mod", "download", "-json", f"{module}@{versions[module]}"], cwd=module_dir(gomod),
-                              env=go_env(gomod), capture_output=True, text=True)
-        try:
-            original = Path(json.loads(proc.stdout)["Dir"]) / rel
-        except (ValueError, KeyError) as error:
-            raise ToolFailed(f"Module {module} introuvable pour le correctif de {rel}.", command=["go", "mod", "download"],
-                             output=proc.stderr + proc.stdout) from error
-        text = original.read_text()
+    copies: dict[str, Path] = {}
+    for module, rel, old, new in PATCHES[gomod]:
+        if module not in copies:
+            proc = subprocess.run([go, "mod", "download", "-json", f"{module}@{versions[module]}"],
+                                  cwd=module_dir(gomod), env=go_env(gomod), capture_output=True, text=True)
+            try:
+                source = Path(json.loads(proc.stdout)["Dir"])
+            except (ValueError, KeyError) as error:
+                raise ToolFailed(f"Module {module} introuvable pour le correctif de {rel}.",
+                                 command=["go", "mod", "download"], output=proc.stderr + proc.stdout) from error
+            copies[module] = out / "patched" / module.replace("/", "_")
+            shutil.copytree(source, copies[module])
+            for path in copies[module].rglob("*"):         # the module cache is read-only
+                path.chmod(path.stat().st_mode | 0o200)
+        target = copies[module] / rel
+        text = target.read_text()
         if text.count(old) != 1:
-            raise ToolFailed(f"Correctif inapplicable : « {old} » absent de {module}/{rel}.", command=[],
-                             output="", hint_fr="La version épinglée a changé : revoyez PATCHES dans grader/tools.py.")
-        patched = out / f"patch-{number}-{Path(rel).name}"
-        patched.write_text(text.replace(old, new))
-        replace[str(original)] = str(patched)
-    overlay = out / "overlay.json"
-    overlay.write_text(json.dumps({"Replace": replace}))
-    return overlay
+            raise ToolFailed(f"Correctif inapplicable : « {old} » absent de {module}/{rel}.", command=[], output="",
+                             hint_fr="La version épinglée a changé : revoyez PATCHES dans grader/tools.py.")
+        target.write_text(text.replace(old, new))
+    modfile = out / "go.mod"
+    modfile.write_text((module_dir(gomod) / "go.mod").read_text() + "\n"
+                       + "".join(f"replace {m} => {path}\n" for m, path in copies.items()))
+    shutil.copyfile(module_dir(gomod) / "go.sum", out / "go.sum")
+    return modfile
 
 
 def _npm_install(tool: Tool, log) -> float:

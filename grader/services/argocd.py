@@ -38,8 +38,9 @@ GROUP_VERSION = "argoproj.io/v1alpha1"
 CRDS = ("applications.argoproj.io", "appprojects.argoproj.io")
 MODULE = "github.com/argoproj/argo-cd/v3"
 FIELD_MANAGER = "cpin-argocd-install"
-# argocd-cm settings of the kit: a shorter reconciliation period than the platform's 3 min, so that a
-# push is seen within a minute even without a refresh (the platform's webhooks are absent here).
+# argocd-cm settings of the kit: a shorter reconciliation period than the platform's 3 min, so that a push is
+# seen within a minute even without a refresh (no webhooks here). The controller reads it from its flag
+# `--app-resync` (its Deployment would from this config map); written here so that the cluster shows it.
 SETTINGS = {"timeout.reconciliation": "60s", "timeout.reconciliation.jitter": "0s",
             "admin.enabled": "false", "statusbadge.enabled": "false"}
 
@@ -201,6 +202,9 @@ class Argocd(_ArgocdComponent):
         return ok, f"contrôleur {HOST}:{port}, repo-server {repo.address}"
 
     def start(self) -> bool:
+        if not self.running():
+            from grader.cluster import guard
+            guard.resolve(data_dir=self.data_dir)     # no cluster: say so before starting anything
         ArgocdRepoServer(self.data_dir).start()
         return super().start()
 

@@ -64,18 +64,20 @@ def test_install_keeps_crds_config_and_controller_rbac_but_no_deployment():
                if o["kind"] in ("ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding"))
 
 
-@pytest.mark.skipif(shutil.which("go") is None, reason="the overlay reads Argo CD's Go module")
+@pytest.mark.skipif(shutil.which("go") is None, reason="the patch reads Argo CD's Go module")
 def test_argocd_source_patch_binds_loopback_and_refuses_a_stale_patch(tmp_path, monkeypatch):
-    import json
-
     from grader import tools
     from grader.errors import ToolFailed
-    overlay = json.loads(tools._overlay(shutil.which("go"), "argocd", tmp_path).read_text())["Replace"]
-    [(original, patched)] = overlay.items()
-    assert original.endswith("controller/appcontroller.go")
-    assert 'fmt.Sprintf("127.0.0.1:%d", metricsPort)' in open(patched).read()
-    assert "0.0.0.0" not in open(patched).read()
+    modfile = tools._patched_modfile(shutil.which("go"), "argocd", tmp_path / "a")
+    text = modfile.read_text()
+    assert text.startswith((tools.module_dir("argocd") / "go.mod").read_text())
+    replace = text.strip().splitlines()[-1]
+    assert replace.startswith("replace github.com/argoproj/argo-cd/v3 => ")
+    patched = (tmp_path / "a" / "patched").glob("*/controller/appcontroller.go")
+    source = next(patched).read_text()
+    assert 'fmt.Sprintf("127.0.0.1:%d", metricsPort)' in source and '"0.0.0.0:%d"' not in source
+    assert (modfile.parent / "go.sum").is_file()
     module, rel, _, new = tools.PATCHES["argocd"][0]
     monkeypatch.setitem(tools.PATCHES, "argocd", [(module, rel, "texte absent", new)])
     with pytest.raises(ToolFailed, match="Correctif inapplicable"):
-        tools._overlay(shutil.which("go"), "argocd", tmp_path)
+        tools._patched_modfile(shutil.which("go"), "argocd", tmp_path / "b")

@@ -127,3 +127,12 @@ def test_cli_platform_up_status_down(data_dir, capsys):
     assert cli.main(["platform", "down"]) == 0
     assert all(group_members(r["pid"]) == [] for r in rows)
     assert not any(i.ok for i in doctor.check_services())
+
+
+def test_argocd_without_a_cluster_is_refused_in_french_and_starts_nothing(data_dir, capsys):
+    from grader import cli
+
+    assert cli.main(["platform", "up", "argocd"]) == 1
+    assert "Aucun cluster du kit" in capsys.readouterr().err
+    assert {r.state for r in services.status(["argocd-redis", "argocd-repo-server", "argocd"],
+                                             data_dir=data_dir)} == {"arrêté"}
