@@ -79,7 +79,10 @@ def test_the_three_processes_run_on_loopback(argocd):
                                                  data_dir=argocd["data"])}
     for line in listening.splitlines():
         if any(f"pid={pid}," in line for pid in pids):
-            assert line.split()[2].startswith("127.0.0.1:"), line     # never [::] or 0.0.0.0
+            assert line.split()[3].startswith("127.0.0.1:"), line     # never [::] or 0.0.0.0
+    from grader import doctor
+    lines = {i.name: i for i in doctor.check_services()}
+    assert all(lines[f"service {n}"].ok for n in ("argocd", "argocd-repo-server", "argocd-redis"))
 
 
 def test_env_app_syncs_self_heals_and_flags_manual_edits(argocd, tmp_path):
@@ -150,4 +153,9 @@ def test_cli_status_and_unknown_app_in_french(argocd, capsys):
 
     assert cli.main(["argocd", "status", "absente"]) == 2
     err = capsys.readouterr().err
-    assert "introuvable" in err and "demo-dev-infra" in err
+    assert "introuvable" in err and "casse-dev-infra" in err
+    assert cli.main(["argocd", "status", "casse-dev-infra"]) == 1          # not Synced/Healthy: exit 1
+    out = capsys.readouterr().out
+    assert "casse-dev-infra" in out and "values-dev.yaml" in out
+    assert cli.main(["argocd", "history", "casse-dev-infra"]) == 0
+    assert "aucun déploiement" in capsys.readouterr().out
