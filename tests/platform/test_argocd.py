@@ -137,7 +137,7 @@ def test_missing_values_file_gives_a_french_failure_and_keeps_the_push(argocd, t
     assert outcome.status is Status.FAILED and "n'existe pas" in outcome.detail     # empty repo
     head = push(app["spec"]["source"]["repoURL"], tmp_path / "infra", CHART, "Chart sans values-dev.yaml")
     gitops.refresh(kube, name, hard=True)
-    s = gitops.wait(kube, name, timeout=90, until=lambda s: bool(s.conditions))
+    s = gitops.wait(kube, name, timeout=90, until=lambda s: any("values-dev.yaml" in c for c in s.conditions))
     assert any("values-dev.yaml" in c for c in s.conditions), s.conditions
     outcome = checks.app_synced(ctx(kube), {"app": name})
     assert outcome.status is Status.FAILED and "values-dev.yaml" in outcome.detail
