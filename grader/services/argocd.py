@@ -39,8 +39,8 @@ CRDS = ("applications.argoproj.io", "appprojects.argoproj.io")
 MODULE = "github.com/argoproj/argo-cd/v3"
 FIELD_MANAGER = "cpin-argocd-install"
 # argocd-cm settings of the kit: a shorter reconciliation period than the platform's 3 min, so that a push is
-# seen within a minute even without a refresh (no webhooks here). The controller reads it from its flag
-# `--app-resync` (its Deployment would from this config map); written here so that the cluster shows it.
+# seen within a minute even without a refresh (no webhooks here). Both processes get it as
+# ARGOCD_RECONCILIATION_TIMEOUT, as their Deployments would from this config map.
 SETTINGS = {"timeout.reconciliation": "60s", "timeout.reconciliation.jitter": "0s",
             "admin.enabled": "false", "statusbadge.enabled": "false"}
 
@@ -130,6 +130,9 @@ class _ArgocdComponent(Service):
                 "ARGOCD_TLS_DATA_PATH": str(shared / "tls"), "ARGOCD_SSH_DATA_PATH": str(shared / "ssh"),
                 "ARGOCD_GNUPGHOME": str(shared / "gnupg"), "TMPDIR": str(self.root / "tmp"),
                 "HOME": str(self.root), "PATH": os.pathsep.join(path),
+                # as upstream's Deployments do from argocd-cm: the controller's resync and the repo-server's
+                # cache of what a branch points to (3 min by default: a push would wait that long)
+                "ARGOCD_RECONCILIATION_TIMEOUT": SETTINGS["timeout.reconciliation"],
                 "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}
 
     def prepare(self, port: int) -> None:
