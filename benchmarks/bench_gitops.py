@@ -5,7 +5,8 @@ Starts (or reuses, with --data-dir) the local control plane, the forge and Argo 
 environment with auto-sync, then pushes N commits (each changes a ConfigMap value) and times each one until the
 Application is Synced and Healthy at that commit: half with `cpin argocd refresh --hard` right after the push
 (what a webhook does on the platform), half waiting for the controller's own polling (`timeout.reconciliation`
-of the kit: 60 s). The ratio of medians is the figure to compare across runs. Also prints the RSS of each
+of the kit: 60 s). Measured here (2026-12-01, loaded 2-core machine): 1.7 s with, 87.6 s without; RSS controller
+181 MiB, repo-server 101 MiB, redis 12 MiB. The ratio of medians is the figure to compare across runs. Also prints the RSS of each
 Argo CD process and of the control plane. Run: `python benchmarks/bench_gitops.py [-n 3] [--data-dir D]`.
 """
 from __future__ import annotations

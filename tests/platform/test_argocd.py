@@ -159,3 +159,15 @@ def test_cli_status_and_unknown_app_in_french(argocd, capsys):
     assert "casse-dev-infra" in out and "values-dev.yaml" in out
     assert cli.main(["argocd", "history", "casse-dev-infra"]) == 0
     assert "aucun déploiement" in capsys.readouterr().out
+
+
+def test_cli_env_create_makes_the_infra_repo_and_the_application(argocd, capsys):
+    from grader import cli
+
+    kube = argocd["kube"]
+    assert cli.main(["env", "create", "cli", "dev", "--type", "dev", "--auto-sync"]) == 0
+    assert "Application Argo CD cli-dev-infra" in capsys.readouterr().out
+    assert (argocd["forge"].bare("cli/infra") / "HEAD").exists()
+    assert gitops.get(kube, "cli-dev-infra")["spec"]["syncPolicy"]["automated"]["selfHeal"] is True
+    assert cli.main(["env", "create", "cli", "dev", "--type", "dev"]) == 0     # the toggle turned off
+    assert not (gitops.get(kube, "cli-dev-infra")["spec"].get("syncPolicy") or {}).get("automated")
