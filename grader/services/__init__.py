@@ -8,13 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.errors import InputError
+from grader.services.argocd import Argocd, ArgocdRedis, ArgocdRepoServer
 from grader.services.base import Service, ServiceFailed, ServiceStatus
 from grader.services.forge import Forge
 from grader.services.operators import SecretsOperators
 from grader.services.registry import Registry
 from grader.services.vault import Vault
 
-SERVICES: dict[str, type[Service]] = {cls.name: cls for cls in (Forge, Registry, Vault, SecretsOperators)}
+SERVICES: dict[str, type[Service]] = {cls.name: cls for cls in (Forge, Registry, Vault, SecretsOperators, ArgocdRedis,
+                                                                  ArgocdRepoServer, Argocd)}
 
 __all__ = ["SERVICES", "Service", "ServiceFailed", "ServiceStatus", "get", "up", "down", "status"]
 
@@ -31,9 +33,12 @@ def _selected(names, data_dir) -> list[Service]:
 
 
 def up(names: list[str] | None = None, *, data_dir: Path | None = None, log=print) -> list[ServiceStatus]:
-    """Start the services that are not running (idempotent); their status once healthy."""
+    """Start the services that are not running (idempotent); their status once healthy. Without names,
+    the services started by default (Argo CD needs the cluster: it starts when named)."""
     started = []
     for service in _selected(names, data_dir):
+        if not names and not service.by_default:
+            continue
         if service.start():
             log(f"{service.name} ({service.stands_for}) démarré sur {service.address}.")
         started.append(service.status())

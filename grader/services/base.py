@@ -56,6 +56,7 @@ class Service:
     stands_for: str = ""     # the platform service, e.g. "GitLab (dépôts)"
     subset: str = ""         # what of it the kit implements, in French, for `cpin platform status`
     start_timeout: float = 30.0
+    by_default: bool = True  # started by `cpin platform up` without names (False: only when named)
 
     def __init__(self, data_dir: Path | None = None):
         self.data_dir = data_dir or settings().data_dir

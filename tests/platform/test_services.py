@@ -115,11 +115,13 @@ def test_cli_platform_up_status_down(data_dir, capsys):
     assert cli.main(["platform", "up"]) == 0
     capsys.readouterr()
     assert cli.main(["platform", "status", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    every = json.loads(capsys.readouterr().out)
+    rows = [r for r in every if services.SERVICES[r["name"]].by_default]
     assert [(r["name"], r["state"], r["healthy"]) for r in rows] == [("forge", "en marche", True),
                                                                     ("registry", "en marche", True),
                                                                     ("vault", "en marche", True),
                                                                     ("secrets-operators", "en marche", True)]
+    assert {r["state"] for r in every if r not in rows} == {"arrêté"}    # Argo CD starts only when named
     assert all(r["address"].startswith("127.0.0.1:") for r in rows)
     from grader import doctor
     lines = {i.name: i for i in doctor.check_services()}
@@ -127,3 +129,12 @@ def test_cli_platform_up_status_down(data_dir, capsys):
     assert cli.main(["platform", "down"]) == 0
     assert all(group_members(r["pid"]) == [] for r in rows)
     assert not any(i.ok for i in doctor.check_services())
+
+
+def test_argocd_without_a_cluster_is_refused_in_french_and_starts_nothing(data_dir, capsys):
+    from grader import cli
+
+    assert cli.main(["platform", "up", "argocd"]) == 1
+    assert "Aucun cluster du kit" in capsys.readouterr().err
+    assert {r.state for r in services.status(["argocd-redis", "argocd-repo-server", "argocd"],
+                                             data_dir=data_dir)} == {"arrêté"}
