@@ -386,7 +386,9 @@ def to_html(document: dict) -> str:
     rows = "".join(
         f"<tr><td>{e(s['label'])}{' *' if s['mandatory'] else ''}</td><td>{s['points']:g} / {s['max']:g}</td>"
         f"<td>{pct(s['ratio'])}</td></tr>" for s in c["skills"])
-    title = "Certificat de réussite" if c["passed"] else "Relevé de résultats — non certifié"
+    # Never the platform's own certificate: the kit attests a training path (the mock exam has its own attestation).
+    title = ("Attestation de parcours réussi — kit d'autoformation" if c["passed"]
+             else "Relevé de résultats — parcours non validé")
     reasons = "".join(f"<li>{e(r)}</li>" for r in c["reasons"])
     missing = c.get("not_assessed") or []
     honesty = (f"<p><strong>Compétences obligatoires non évaluées par ce parcours : {e(', '.join(missing))}.</strong></p>"
@@ -404,7 +406,8 @@ td, th {{ border: 1px solid #ccc; padding: .4rem .6rem; text-align: left; }}
 @media print {{ body {{ margin: 0; }} }}
 </style></head><body>
 <h1>{e(title)}</h1>
-<p>Parcours <strong>{e(c['course'])}</strong> — Cloud π Native, autoformation DevSecOps.</p>
+<p>Parcours <strong>{e(c['course'])}</strong> — Cloud π Native, autoformation DevSecOps. Ce document atteste un
+parcours du kit d'autoformation ; ce n'est pas la certification délivrée par la plateforme.</p>
 <p>Apprenant : <strong>{e(c['student'])}</strong><br>Délivré le {e(c['issued_at'][:10])}, valable jusqu'au {e(c['valid_until'][:10])}.</p>
 <p class="verdict">{'Réussi' if c['passed'] else 'Non réussi'} : {c['total']['points']:g} / {c['total']['max']:g} points ({pct(c['total']['ratio'])})</p>
 {f'<ul>{reasons}</ul>' if reasons else ''}

@@ -72,7 +72,7 @@ def test_certificate_pass_and_offline_verification(graded, tmp_path, capsys):
         "containerisation": (4.0, 4.0), "gitops": (1.0, 1.0), "kubernetes": (3.0, 3.0)}
     assert cert["rules"]["mandatory"] == ["containerisation", "gitops", "kubernetes"]
     page = (tmp_path / "complete.html").read_text()
-    assert "Certificat de réussite" in page and 'lang="fr"' in page
+    assert "Attestation de parcours réussi" in page and 'lang="fr"' in page
     keys = certify.keys_dir()
     assert stat.S_IMODE(os.stat(keys / certify.PRIVATE_KEY).st_mode) == 0o600
     capsys.readouterr()
@@ -122,7 +122,7 @@ def test_below_floor_is_not_certified_even_above_80_percent(graded, tmp_path, ca
     cert = json.loads((tmp_path / "floor.json").read_text())["certificate"]
     assert cert["total"]["ratio"] == 0.875 and cert["passed"] is False
     assert cert["reasons"] == ["GitOps : 0% < plancher de 60%"]
-    assert "non certifié" in (tmp_path / "floor.html").read_text()
+    assert "parcours non validé" in (tmp_path / "floor.html").read_text()
 
 
 def test_manual_grade_in_gradebook_changes_the_verdict(graded, tmp_path, capsys):
