@@ -110,3 +110,10 @@ def test_the_shipped_wheel_is_urllib3_1_22_hit_by_a_critical_advisory():
     assert "\nName: urllib3\n" in metadata and "\nVersion: 1.22\n" in metadata
     critical = [a for a in vulndb.load() if a.package == "urllib3" and a.severity == "CRITICAL"]
     assert [a.vulnerable for a in critical] == [("< 1.23",)]
+
+
+def test_notebook_draws_the_secondary_chain_and_names_the_catalogue():
+    text = "\n".join(source(c) for c in M.cells() if c["cell_type"] == "markdown")
+    assert "```mermaid" in text and "$CATALOG_PATH" in text and ".vault:read_secret" in text
+    for template in (".kaniko:simple-build-push", ".test:run", ".trivy:image-scan", ".trivyignore.yaml"):
+        assert template in text, template
