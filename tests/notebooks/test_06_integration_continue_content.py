@@ -96,7 +96,7 @@ def test_solution_scores_full_marks_and_starter_zero(platform_data, tmp_path):
 def test_laptop_pipeline_breaks_the_rules_the_notebook_names():
     found = {(p.rule, p.severity) for p in lint_paths([LAPTOP])}
     assert {("ci-kaniko-build", "error"), ("ci-no-docker-push", "error"), ("ci-read-secret-first", "error"),
-            ("ci-file-name", "warning")} <= found, found
+            ("ci-no-clear-secret", "error"), ("ci-file-name", "warning")} <= found, found
     text = LAPTOP.read_text()
     assert "REGISTRY_PASSWORD:" in text and ":latest" in text and "DOCKER_HOST: tcp://docker:2375" in text
     fixed = lint_paths([M.exercises[0].directory.parent / "ci-depannage" / "solution" / ".gitlab-ci-dso.yml"])
