@@ -15,12 +15,11 @@ from nbclient import NotebookClient
 from grader import images, services, vulndb
 from grader.errors import DockerUnavailable
 from grader.rules import lint_paths
-from notebook_content import Module, nbgrader, source
+from notebook_content import STUB, Module, nbgrader, source
 from tests.conftest import IN_CI, need_tools
 
 MODULE = "06-integration-continue"
 M = Module(MODULE)
-STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 LAPTOP = M.exercises[0].directory.parent / "ci-depannage" / "starter" / ".gitlab-ci.yml"
 WHEEL = M.exercises[0].directory.parent / "ci-trivy" / "starter" / "wheels" / "urllib3-1.22-py2.py3-none-any.whl"
 
@@ -29,7 +28,7 @@ def _starter(nb):
     """What nbgrader's release writes: each solution region replaced by its stub (the %%writefile line kept)."""
     for cell in nb.cells:
         if nbgrader(cell).get("solution"):
-            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB, source(cell), flags=re.S)
+            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB.rstrip("\n"), source(cell), flags=re.S)
     return nb
 
 
