@@ -218,6 +218,8 @@ def run(repo_dir: Path | str, *, project: str | None = None, app: str | None = N
     env = {**os.environ, "GIT_CONFIG_GLOBAL": str(_gitconfig(root, forge.port)), "GIT_TERMINAL_PROMPT": "0",
            **scan.runner_env()}
     env.pop("DOCKER_CONFIG", None)
+    for name in ("FORCE_COLOR", "CLICOLOR_FORCE"):   # set by Jupyter's kernel: would colour the job summary
+        env.pop(name, None)
     output, timed_out = _stream(command, env, work, timeout, log)
     pipeline.seconds = round(time.time() - pipeline.started, 2)
 

@@ -27,8 +27,8 @@ from grader.rules.dockerfile import (arbitrary_uid, base_tag, entrypoint_script,
                                      no_secret_env, no_sshd, no_tls_bypass, no_write_at_start, port_above_1024,
                                      small_final_image, user_non_root)
 from grader.rules.engine import lint_paths, lint_text
-from grader.rules.gitlab_ci import (coverage_report, dependency_sources, file_name, kaniko_build, no_docker_push,
-                                    quality_jobs, read_secret_first, traceable_tag)
+from grader.rules.gitlab_ci import (clear_secret, coverage_report, dependency_sources, file_name, kaniko_build,
+                                    no_docker_push, quality_jobs, read_secret_first, traceable_tag)
 from grader.rules.helm import values_no_clear_secret, values_traceable_tag
 from grader.rules.input import empty, unusable
 from grader.rules.manifests import (admin_tasks, cm_no_credentials, container_logs_stdout, config_from_env, container_port,
@@ -63,7 +63,7 @@ RULES: tuple[ModuleType, ...] = (
     values_no_clear_secret, values_traceable_tag,
     # .gitlab-ci-dso.yml
     file_name, read_secret_first, kaniko_build, traceable_tag, quality_jobs, no_docker_push, coverage_report,
-    dependency_sources,
+    dependency_sources, clear_secret,
 )
 _BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in RULES}
 

@@ -42,6 +42,7 @@ SEVERITY: dict[str, str] = {
     "ci-read-secret-first": "enforce",
     "ci-kaniko-build": "enforce",
     "ci-no-docker-push": "enforce",
+    "ci-no-clear-secret": "enforce",
     "dockerfile-arbitrary-uid": "advice",
     "dockerfile-no-write-at-start": "advice",
     "dockerfile-no-runtime-install": "advice",

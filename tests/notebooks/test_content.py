@@ -23,7 +23,8 @@ WRITEFILE_ONLY = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-prod
 # Modules whose lint checks grade only rules that can fail (04 and 05 also grade advice rules on purpose).
 STRICT_LINT = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production")
 # Check types run offline per module: module 01's docker check has its own tests (test_01_conteneurs_content.py).
-OFFLINE_TYPES = {"01-conteneurs": frozenset({"lint"}), "08-secrets": frozenset({"lint"})}  # 08: sops_file in test_08_*
+OFFLINE_TYPES = {"01-conteneurs": frozenset({"lint"}), "08-secrets": frozenset({"lint"}),  # 08: sops_file in test_08_*
+                 "06-integration-continue": frozenset({"lint"})}  # 06: pipeline checks in test_06_*
 # Modules staged like their notebook (shipped charts copied from fournis/, helm needed); others from the solution.
 STAGED = ("03-production", "04-openshift", "05-helm")
 # Break/fix labs: the notebook copies the broken file in, the learner fixes it (issue 14, point 2).

@@ -122,8 +122,9 @@ def test_no_pipeline_yet_is_a_clear_failure(platform, tmp_path):
     assert outcome.status is Status.FAILED and "aucun pipeline" in outcome.detail
 
 
-def test_notebook_api_runs_the_pipeline_and_reads_the_report(platform, tmp_path, capsys):
+def test_notebook_api_runs_the_pipeline_and_reads_the_report(platform, tmp_path, capsys, monkeypatch):
     import grader
+    monkeypatch.setenv("FORCE_COLOR", "1")         # as in a Jupyter kernel (ipykernel sets it)
     wheel = need_wheel(UPSTREAM_WHEEL)
     repo = make_repo(tmp_path / "notebook-app", oci.layer_from_wheel(wheel))
     pipeline = grader.ci_run(repo, quiet=True)

@@ -1,0 +1,118 @@
+"""Module 06-integration-continue's own tests: the notebook's solution scores full marks and its starter zero
+with real pipelines (forge, registry, gitlab-ci-local, the Docker engine, trivy and the training DB); the
+provided files really hold what the notebook says they hold (what all modules share: test_content.py)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader import images, services, vulndb
+from grader.errors import DockerUnavailable
+from grader.rules import lint_paths
+from notebook_content import STUB, Module, nbgrader, source
+from tests.conftest import IN_CI, need_tools
+
+MODULE = "06-integration-continue"
+M = Module(MODULE)
+LAPTOP = M.exercises[0].directory.parent / "ci-depannage" / "starter" / ".gitlab-ci.yml"
+WHEEL = M.exercises[0].directory.parent / "ci-trivy" / "starter" / "wheels" / "urllib3-1.22-py2.py3-none-any.whl"
+
+
+def _starter(nb):
+    """What nbgrader's release writes: each solution region replaced by its stub (the %%writefile line kept)."""
+    for cell in nb.cells:
+        if nbgrader(cell).get("solution"):
+            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB.rstrip("\n"), source(cell), flags=re.S)
+    return nb
+
+
+def _run(data, tmp_path, version: str) -> tuple[dict, dict]:
+    """Execute the notebook (solution or starter) in a copy; its scores and each cell's text output by cell id."""
+    work = tmp_path / version
+    shutil.copytree(M.notebook.parent, work)
+    nb = nbformat.read(work / M.notebook.name, as_version=4)
+    if version == "starter":
+        _starter(nb)
+    env_patch = {"CPIN_DATA": str(data), "CPIN_LEARNER": f"nb06-{version[:3]}"}
+    saved = {k: os.environ.get(k) for k in env_patch}
+    os.environ.update(env_patch)
+    try:
+        NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    scores, outputs = {}, {}
+    for cell in nb.cells:
+        outputs[cell.get("id")] = "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                                            for o in cell.get("outputs", []))
+        if nbgrader(cell).get("grade"):
+            values = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
+            scores[cell.metadata["cpin"]["exercise"]] = float(values[0]) if values else None
+    return scores, outputs
+
+
+@pytest.fixture(scope="module")
+def platform_data(tmp_path_factory):
+    need_tools("registry", "gitlab-ci-local", "trivy", "vulndb")
+    try:
+        client = images.docker_client()
+    except DockerUnavailable as error:
+        if IN_CI:
+            pytest.fail(f"CI=true but Docker does not answer: {error.message_fr}")
+        pytest.skip(f"Docker does not answer: {error.message_fr}")
+    images.prepare(["python"], client=client)
+    data = tmp_path_factory.mktemp("module06-data")
+    try:
+        yield data
+    finally:
+        services.down(data_dir=data)          # the services the notebook's kernels started
+
+
+@pytest.mark.slow
+def test_solution_scores_full_marks_and_starter_zero(platform_data, tmp_path):
+    points = {e.id: e.points for e in M.exercises}
+    assert len(points) >= 3
+    solution, out = _run(platform_data, tmp_path, "solution")
+    assert solution == points, solution
+    text = "\n".join(out.values())
+    assert "tcp://docker:2375" in text                          # the laptop pipeline's failed job log is shown
+    assert "CRITICAL CVE-2018-20060   urllib3 1.22 (corrigée en 1.23)" in text   # the report of the old image
+    assert "Rapport Trivy de " in text and ": 0 vulnérabilité(s)" in text       # the fixed image scans clean
+    starter, _ = _run(platform_data, tmp_path, "starter")
+    assert starter == {e: 0.0 for e in points}, starter
+
+
+def test_laptop_pipeline_breaks_the_rules_the_notebook_names():
+    found = {(p.rule, p.severity) for p in lint_paths([LAPTOP])}
+    assert {("ci-kaniko-build", "error"), ("ci-no-docker-push", "error"), ("ci-read-secret-first", "error"),
+            ("ci-no-clear-secret", "error"), ("ci-file-name", "warning")} <= found, found
+    text = LAPTOP.read_text()
+    assert "REGISTRY_PASSWORD:" in text and ":latest" in text and "DOCKER_HOST: tcp://docker:2375" in text
+    fixed = lint_paths([M.exercises[0].directory.parent / "ci-depannage" / "solution" / ".gitlab-ci-dso.yml"])
+    assert not [p for p in fixed if p.severity == "error"]
+
+
+def test_the_shipped_wheel_is_urllib3_1_22_hit_by_a_critical_advisory():
+    with zipfile.ZipFile(WHEEL) as wheel:
+        metadata = wheel.read("urllib3-1.22.dist-info/METADATA").decode()
+        assert "urllib3/__init__.py" in wheel.namelist()            # the real package, not metadata alone
+    assert "\nName: urllib3\n" in metadata and "\nVersion: 1.22\n" in metadata
+    critical = [a for a in vulndb.load() if a.package == "urllib3" and a.severity == "CRITICAL"]
+    assert [a.vulnerable for a in critical] == [("< 1.23",)]
+
+
+def test_notebook_draws_the_secondary_chain_and_names_the_catalogue():
+    text = "\n".join(source(c) for c in M.cells() if c["cell_type"] == "markdown")
+    assert "```mermaid" in text and "$CATALOG_PATH" in text and ".vault:read_secret" in text
+    for template in (".kaniko:simple-build-push", ".test:run", ".trivy:image-scan", ".trivyignore.yaml"):
+        assert template in text, template
