@@ -11,7 +11,8 @@ from __future__ import annotations
 _HOMES = {"check": "api", "grade": "api", "hint": "api", "reset": "api", "apply": "api", "progress": "api",
           "kubectl": "notebook", "namespace": "notebook", "render_chart": "notebook", "provided_path": "notebook",
           "show_provided": "notebook", "kit_path": "notebook", "copy_starter": "notebook",
-          "base_image": "notebook", "try_image": "notebook", "ci_run": "ci_notebook", "trivy_report": "ci_notebook",
+          "base_image": "notebook", "prepare_base_image": "notebook", "try_image": "notebook",
+          "ci_run": "ci_notebook", "trivy_report": "ci_notebook",
           "quiz": "api", "grade_quiz": "api"}
 __all__ = list(_HOMES)
 

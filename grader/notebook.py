@@ -137,6 +137,14 @@ def base_image(key: str = "python") -> str:
     return resolve(key)
 
 
+def prepare_base_image(key: str = "python") -> str:
+    """Build the kit's own base image if it is missing (from Debian, offline), say so in French; its tag."""
+    from grader.images import prepare
+    image, = prepare([key])
+    print(f"Image de base des constructions hors ligne : {image.tag} ({image.action})")
+    return image.tag
+
+
 def try_image(folder: str | Path, dockerfile: str = "Dockerfile") -> None:
     """Build `folder`'s image and run it as the platform would (read-only, any UID of group 0); print each
     sub-check in French. A try, not a grade: nothing is recorded."""
