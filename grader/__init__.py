@@ -2,7 +2,8 @@
 
 `check`, `grade`, `hint`, `reset`, `apply`, `progress`, `quiz`, `grade_quiz` (`grader.api`); `kubectl`, `namespace`,
 `render_chart`, `provided_path`, `show_provided`, `kit_path`, `copy_starter`, `base_image`, `try_image`
-(`grader.notebook`); `ci_run`, `trivy_report` (`grader.ci_notebook`).
+(`grader.notebook`); `ci_run`, `trivy_report` (`grader.ci_notebook`); `argocd_push`, `argocd_status`,
+`argocd_sync` (`grader.gitops_notebook`).
 Names are resolved lazily so that `import grader` stays instant; the Kubernetes client is only
 imported by the first call that needs a cluster.
 """
@@ -13,7 +14,8 @@ _HOMES = {"check": "api", "grade": "api", "hint": "api", "reset": "api", "apply"
           "show_provided": "notebook", "kit_path": "notebook", "copy_starter": "notebook",
           "base_image": "notebook", "prepare_base_image": "notebook", "try_image": "notebook",
           "ci_run": "ci_notebook", "trivy_report": "ci_notebook",
-          "quiz": "api", "grade_quiz": "api"}
+          "quiz": "api", "grade_quiz": "api",
+          "argocd_push": "gitops_notebook", "argocd_status": "gitops_notebook", "argocd_sync": "gitops_notebook"}
 __all__ = list(_HOMES)
 
 

@@ -77,7 +77,7 @@ def _result(exercise, spec, outcome, max_points: float) -> Result:
 
 
 # Learner files that are YAML but not Kubernetes manifests.
-_NOT_MANIFEST = re.compile(r"^(values.*|Chart|kustomization|\.gitlab-ci.*)\.ya?ml$")
+_NOT_MANIFEST = re.compile(r"^(values.*|Chart|kustomization|sync-policy|\.gitlab-ci.*)\.ya?ml$")
 
 
 def _in_chart(path: Path, top: Path) -> bool:

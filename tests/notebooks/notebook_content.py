@@ -10,7 +10,7 @@ from grader.config import REPO_ROOT
 from grader.runner import run
 
 MODULES = ("00-prise-en-main", "01-conteneurs", "02-kubernetes", "03-production", "04-openshift", "05-helm",
-           "06-integration-continue", "08-secrets", "09-eligibilite")
+           "06-integration-continue", "07-gitops", "08-secrets", "09-eligibilite")
 STUB = "# VOTRE RÉPONSE ICI : remplacez cette ligne par votre réponse\n"  # the release stub (course/nbgrader_config.py)
 
 
