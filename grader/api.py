@@ -157,13 +157,13 @@ def progress(learner: str | None = None, *, history: bool = True) -> Overview:
 
 def quiz(module: str, *, work_dir: str | Path | None = None):
     """The end-of-module quiz of `module`: ipywidgets in a notebook, answers saved on every click."""
-    from grader.quiz import quiz as _quiz
+    from grader.quizzes import quiz as _quiz
     return _quiz(module, work_dir=work_dir)
 
 
 def grade_quiz(module: str, question_id: str, *, work_dir: str | Path | None = None) -> float:
     """nbgrader's grade cell of one quiz question: a bare float in [0, 1], silent."""
-    from grader.quiz import grade_quiz as _grade_quiz
+    from grader.quizzes import grade_quiz as _grade_quiz
     return _grade_quiz(module, question_id, work_dir=work_dir)
 
 

@@ -22,7 +22,7 @@ from grader.errors import CpinError
 from grader.exam import grading
 from grader.exam import pool as pools
 from grader.exam import session as sessions
-from grader.quiz import read_answers
+from grader.quizzes import read_answers
 
 FOLDER = "examen"
 
@@ -70,7 +70,7 @@ class NotebookExam:
 
     def questionnaire(self):
         quiz = sessions.questionnaire(self.session, self.folder)
-        from grader.quiz import _display
+        from grader.quizzes import _display
         _display(quiz)
         return None
 

@@ -160,7 +160,7 @@ def prepare_labs(session: Session, folder: Path) -> None:
 def questionnaire(session: Session, folder: Path):
     """The QCM as a quiz without feedback (`Quiz.feedback` False: no correction shown)."""
     from grader import questions
-    from grader.quiz import Quiz, answers_path
+    from grader.quizzes import Quiz, answers_path
     return Quiz(QUIZ_ID, [questions.get(q) for q in session.questions], answers_path(QUIZ_ID, folder), feedback=False)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from grader import questions
 from grader.config import REPO_ROOT
-from grader.quiz import ANSWERS_DIR, QUIZ_MODULES, notebook_text
+from grader.quizzes import ANSWERS_DIR, QUIZ_MODULES, notebook_text
 from nbrun import blank as _blank
 from nbrun import run as _run
 from nbrun import scores as _scores
@@ -27,7 +27,7 @@ def _path(module):
 @pytest.mark.parametrize("module", list(QUIZ_MODULES))
 def test_quiz_notebook_is_up_to_date_with_the_bank(module):
     assert _path(module).read_text(encoding="utf-8") == notebook_text(module, QUIZ_MODULES[module]), \
-        "régénérez les quiz : python -m grader.quiz"
+        "régénérez les quiz : python -m grader.quizzes"
 
 
 @pytest.mark.slow
@@ -52,7 +52,7 @@ def test_solution_scores_full_marks_and_blank_scores_zero(module, tmp_path, monk
 
 def test_clicks_are_what_is_graded(tmp_path):
     """The widget's callbacks write the file the grade cells read: a partly right learner gets partial marks."""
-    from grader.quiz import grade_quiz, quiz
+    from grader.quizzes import grade_quiz, quiz
     module = "01-conteneurs"
     q = quiz(module, work_dir=tmp_path, show=False)
     box = q.widget()
@@ -74,7 +74,7 @@ def test_clicks_are_what_is_graded(tmp_path):
 
 def test_bad_answers_are_refused_in_french_and_lose_nothing(tmp_path):
     from grader.errors import InputError
-    from grader.quiz import quiz
+    from grader.quizzes import quiz
     q = quiz("05-helm", work_dir=tmp_path, show=False)
     first = q.questions[0]
     q.repondre({first.id: sorted(first.answers)[0]})
@@ -87,7 +87,7 @@ def test_bad_answers_are_refused_in_french_and_lose_nothing(tmp_path):
 
 
 def test_damaged_answers_file_grades_zero_silently(tmp_path):
-    from grader.quiz import answers_path, grade_quiz
+    from grader.quizzes import answers_path, grade_quiz
     module = "02-kubernetes"
     path = answers_path(module, tmp_path)
     path.parent.mkdir()

@@ -25,7 +25,7 @@ def test_enough_questions_per_mandatory_skill_and_on_culture():
 
 
 def test_every_module_quiz_has_questions():
-    from grader.quiz import QUIZ_MODULES
+    from grader.quizzes import QUIZ_MODULES
     for module in QUIZ_MODULES:
         assert len(questions.for_module(module)) >= 4, module
 

@@ -267,7 +267,7 @@ def write_notebooks(notebooks_dir: Path) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":  # python -m grader.quiz: regenerate the quiz notebooks from the bank
+if __name__ == "__main__":  # python -m grader.quizzes: regenerate the quiz notebooks from the bank
     from grader.config import REPO_ROOT
     for p in write_notebooks(REPO_ROOT / "notebooks"):
         print(p)
