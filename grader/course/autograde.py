@@ -168,7 +168,8 @@ def grade_submission(job: Job) -> SubmissionResult:
         if fence is not None:
             fencing.close(fence)
         jail.remove()
-        os.close(lease)
+        if lease is not None:
+            os.close(lease)
     outcome.score = round(sum(c["score"] or 0.0 for cells in outcome.scores.values() for c in cells), 4)
     outcome.max_score = round(sum(c["max_score"] for cells in outcome.scores.values() for c in cells), 4)
     outcome.seconds = round(time.monotonic() - start, 3)
