@@ -45,7 +45,7 @@ def check(exercise_id: str, *, work_dir: str | Path | None = None) -> Report:
 
 def _not_in_exam(exercise_id: str) -> None:
     """During a mock exam on this machine, its exercises get no check details and no hints."""
-    from grader.exam.session import exercises_in_exam
+    from grader.exam_marker import exercises_in_exam
     if exercise_id in exercises_in_exam():
         raise InputError(f"Examen blanc en cours : pas de contrôle détaillé ni d'indice pour « {exercise_id} ».",
                          hint_fr="Rendez votre copie avec `cpin exam rendre` ; la note vient à la correction.")

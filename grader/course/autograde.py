@@ -210,7 +210,7 @@ def _quiz_paths(assignment: str) -> tuple[Path, ...]:
     out += [p for p in (tools.GO_MODULE_DIR / "go.mod", tools.CHECKSUMS_FILE) if p.is_file()]
     out += sorted(tools.GO_MODULE_DIR.glob("*/go.mod"))
     if assignment == EXAM_ASSIGNMENT:
-        from grader.exam import pool
+        from grader import exam_pool as pool
         out.append(pool.POOL_PATH)
         out += sorted({REPO_ROOT / src for lab in pool.load().labs for v in lab.variants for src, _ in v.files})
     return tuple(out)

@@ -20,7 +20,7 @@ from pathlib import Path
 from grader.config import settings
 from grader.errors import CpinError
 from grader.exam import grading
-from grader.exam import pool as pools
+from grader import exam_pool as pools
 from grader.exam import session as sessions
 from grader.quizzes import read_answers
 

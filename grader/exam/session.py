@@ -16,7 +16,8 @@ from pathlib import Path
 
 from grader.config import REPO_ROOT, settings
 from grader.errors import InputError
-from grader.exam import pool as pools
+from grader import exam_pool as pools
+from grader.exam_marker import active_marker, exercises_in_exam  # noqa: F401 - part of the session's API
 
 FORMAT = "cpin-examen-blanc/1"
 SESSION_FILE = "examen.json"
@@ -95,11 +96,6 @@ def load(folder: Path) -> Session:
     except ValueError as error:
         raise InputError(f"{path} : session illisible.") from error
     return Session.from_dict(data)
-
-
-def active_marker(learner: str | None = None) -> Path:
-    """Where a running session of `learner` (default: this machine's learner) is announced."""
-    return settings().data_dir / "exam" / f"active-{learner or settings().learner}.json"
 
 
 def start(folder: Path, *, learner: str, duration_minutes: int, seed: str, seat: int | None = None,
@@ -196,17 +192,6 @@ def submit(folder: Path, *, now: dt.datetime | None = None) -> str:
     except (OSError, ValueError):
         pass
     return "soumis"
-
-
-def exercises_in_exam(now: dt.datetime | None = None) -> set[str]:
-    """Exercises of a session still running on this machine (empty once submitted or past the deadline)."""
-    try:
-        data = json.loads(active_marker().read_text(encoding="utf-8"))
-        if _now(now) > dt.datetime.fromisoformat(data["deadline"]):
-            return set()
-        return set(data["exercises"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
 
 
 def subject_text(session: Session, folder: Path) -> str:

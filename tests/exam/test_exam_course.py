@@ -17,7 +17,7 @@ import pytest
 from grader import cli
 from grader.config import REPO_ROOT
 from grader.course.autograde import EXAM_ASSIGNMENT, namespaces_for
-from grader.exam import pool
+from grader import exam_pool as pool
 from grader.exam.notebook import points_per_skill
 
 NOTEBOOK = REPO_ROOT / "notebooks" / EXAM_ASSIGNMENT / "examen.ipynb"

@@ -8,7 +8,8 @@ import pytest
 
 from grader import api, questions
 from grader.errors import InputError
-from grader.exam import grading, pool, session
+from grader import exam_pool as pool
+from grader.exam import grading, session
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
 
