@@ -23,7 +23,7 @@ def test_every_module_has_a_notebook():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.parent.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
 def test_solution_notebook_runs_under_nbval(notebook, local_cluster, tmp_path):
     work = tmp_path / notebook.parent.name
     shutil.copytree(notebook.parent, work)
