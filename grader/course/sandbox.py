@@ -24,8 +24,8 @@ fenced token of its own namespaces.
 """
 from __future__ import annotations
 
-import os
 import fcntl
+import os
 import shutil
 import signal
 import sys
