@@ -59,7 +59,8 @@ def argocd(local_cluster, need_tools):
             yield {"rows": {r.name: r for r in rows}, "kube": Kube(local_cluster.api_client, request_timeout=30),
                    "forge": services.get("forge", data), "data": data}
         finally:
-            pids = [r.pid for r in services.status(data_dir=data) if r.pid]
+            ours = ("argocd", "argocd-repo-server", "argocd-redis", "forge")   # other tests' services may run too
+            pids = [r.pid for r in services.status(data_dir=data) if r.pid and r.name in ours]
             services.down(["argocd", "forge"], data_dir=data)
             assert all(group_members(pid) == [] for pid in pids)
 
