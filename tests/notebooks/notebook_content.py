@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -67,3 +70,45 @@ class Module:
 
     def cells(self) -> list[dict]:
         return cells(self.name)
+
+
+def released(nb, stub: str = STUB):
+    """What nbgrader's release writes: each solution region replaced by `stub` (the %%writefile line kept)."""
+    for cell in nb.cells:
+        if nbgrader(cell).get("solution"):
+            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", stub.rstrip("\n"), source(cell), flags=re.S)
+    return nb
+
+
+def execute(module: "Module", work: Path, version: str, env: dict[str, str], *, timeout: int = 600, stub: str = STUB):
+    """Copy the module's notebook folder to `work` and run its solution (or, for "starter", its released version)
+    with `env` set in this process for the kernel; the executed notebook (errors kept in the outputs)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    shutil.copytree(module.notebook.parent, work)
+    nb = nbformat.read(work / module.notebook.name, as_version=4)
+    if version == "starter":
+        released(nb, stub)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return nb
+
+
+def grade_scores(nb) -> dict[str, float | None]:
+    """Each graded cell's score (its execute_result), by exercise."""
+    scores = {}
+    for cell in nb.cells:
+        if nbgrader(cell).get("grade"):
+            values = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
+            scores[cell.metadata["cpin"]["exercise"]] = float(values[0]) if values else None
+    return scores

@@ -3,19 +3,14 @@ with real pipelines (forge, registry, gitlab-ci-local, the Docker engine, trivy 
 provided files really hold what the notebook says they hold (what all modules share: test_content.py)."""
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import zipfile
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from grader import images, services, vulndb
 from grader.errors import DockerUnavailable
 from grader.rules import lint_paths
-from notebook_content import STUB, Module, nbgrader, source
+from notebook_content import Module, execute, grade_scores, source
 from tests.conftest import IN_CI, need_tools
 
 MODULE = "06-integration-continue"
@@ -24,41 +19,13 @@ LAPTOP = M.exercises[0].directory.parent / "ci-depannage" / "starter" / ".gitlab
 WHEEL = M.exercises[0].directory.parent / "ci-trivy" / "starter" / "wheels" / "urllib3-1.22-py2.py3-none-any.whl"
 
 
-def _starter(nb):
-    """What nbgrader's release writes: each solution region replaced by its stub (the %%writefile line kept)."""
-    for cell in nb.cells:
-        if nbgrader(cell).get("solution"):
-            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB.rstrip("\n"), source(cell), flags=re.S)
-    return nb
-
-
 def _run(data, tmp_path, version: str) -> tuple[dict, dict]:
     """Execute the notebook (solution or starter) in a copy; its scores and each cell's text output by cell id."""
-    work = tmp_path / version
-    shutil.copytree(M.notebook.parent, work)
-    nb = nbformat.read(work / M.notebook.name, as_version=4)
-    if version == "starter":
-        _starter(nb)
-    env_patch = {"CPIN_DATA": str(data), "CPIN_LEARNER": f"nb06-{version[:3]}"}
-    saved = {k: os.environ.get(k) for k in env_patch}
-    os.environ.update(env_patch)
-    try:
-        NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(work)}}).execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    scores, outputs = {}, {}
-    for cell in nb.cells:
-        outputs[cell.get("id")] = "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
-                                            for o in cell.get("outputs", []))
-        if nbgrader(cell).get("grade"):
-            values = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
-            scores[cell.metadata["cpin"]["exercise"]] = float(values[0]) if values else None
-    return scores, outputs
+    nb = execute(M, tmp_path / version, version, {"CPIN_DATA": str(data), "CPIN_LEARNER": f"nb06-{version[:3]}"},
+                 timeout=900)
+    outputs = {cell.get("id"): "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                                         for o in cell.get("outputs", [])) for cell in nb.cells}
+    return grade_scores(nb), outputs
 
 
 @pytest.fixture(scope="module")

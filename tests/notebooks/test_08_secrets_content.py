@@ -3,16 +3,12 @@ cluster with the kit's secret services, and no exercise secret reaches the logs,
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import sqlite3
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from grader.config import REPO_ROOT
-from notebook_content import Module, nbgrader, source
+from notebook_content import Module, execute, grade_scores, source
 
 MODULE = "08-secrets"
 M = Module(MODULE)
@@ -21,44 +17,13 @@ PLAINTEXTS = ("Zq7-formation-Sops-41", "jeton-formation-3f9a", "Agenda-Rotation-
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 
-def _starter(nb):
-    """What nbgrader's release writes: each solution region replaced by its stub (the %%writefile line kept)."""
-    for cell in nb.cells:
-        if nbgrader(cell).get("solution"):
-            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB, source(cell), flags=re.S)
-    return nb
-
-
 def _run(local_cluster, tmp_path, version: str) -> tuple[dict, str]:
-    work = tmp_path / version
-    shutil.copytree(M.notebook.parent, work)
-    nb = nbformat.read(work / M.notebook.name, as_version=4)
-    if version == "starter":
-        _starter(nb)
-    learner = f"nb08-{version[:3]}"
-    env_patch = {"CPIN_DATA": str(local_cluster.data_dir), "KUBECONFIG": str(local_cluster.kubeconfig),
-                 "CPIN_LEARNER": learner}
-    import os
-    saved = {k: os.environ.get(k) for k in env_patch}
-    os.environ.update(env_patch)
-    try:
-        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(work)}}).execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    scores = {}
-    outputs = []
-    for cell in nb.cells:
-        if source(cell).startswith(("check(", "apply(")):
-            outputs += [json.dumps(out, ensure_ascii=False) for out in cell.get("outputs", [])]
-        if nbgrader(cell).get("grade"):
-            values = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
-            scores[cell.metadata["cpin"]["exercise"]] = float(values[0]) if values else None
-    return scores, "\n".join(outputs)
+    env = {"CPIN_DATA": str(local_cluster.data_dir), "KUBECONFIG": str(local_cluster.kubeconfig),
+           "CPIN_LEARNER": f"nb08-{version[:3]}"}
+    nb = execute(M, tmp_path / version, version, env, stub=STUB)
+    outputs = [json.dumps(out, ensure_ascii=False) for cell in nb.cells if source(cell).startswith(("check(", "apply("))
+               for out in cell.get("outputs", [])]
+    return grade_scores(nb), "\n".join(outputs)
 
 
 @pytest.mark.slow
