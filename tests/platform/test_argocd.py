@@ -65,6 +65,22 @@ def argocd(local_cluster, need_tools):
             assert all(group_members(pid) == [] for pid in pids)
 
 
+def pods_story(kube, namespace: str) -> list[str]:
+    """Why the namespace's pods are (not) ready, and what the nodes still have room for: a failure's evidence."""
+    story = []
+    for pod in (kube.request("GET", f"/api/v1/namespaces/{namespace}/pods").data or {}).get("items", []):
+        status = pod.get("status") or {}
+        story.append(f"pod {pod['metadata']['name']} {status.get('phase')} on {pod['spec'].get('nodeName')}: "
+                     + "; ".join(f"{c['type']}={c['status']} {c.get('message', '')}"
+                                 for c in status.get("conditions") or []))
+    for node in (kube.request("GET", "/api/v1/nodes").data or {}).get("items", []):
+        on_node = [("fieldSelector", f"spec.nodeName={node['metadata']['name']}")]
+        pods = kube.request("GET", "/api/v1/pods", query=on_node).data or {}
+        story.append(f"node {node['metadata']['name']}: {len(pods.get('items', []))} pods, "
+                     f"allocatable {node['status'].get('allocatable')}, taints {node['spec'].get('taints')}")
+    return story
+
+
 def ctx(kube) -> CheckContext:
     import time
     return CheckContext(kube=kube, namespace="argocd", work_dir=Path("."), deadline=time.monotonic() + 120)
@@ -95,7 +111,7 @@ def test_env_app_syncs_self_heals_and_flags_manual_edits(argocd, tmp_path):
                 "Chart de démo")
     gitops.refresh(kube, name, hard=True)
     s = gitops.wait(kube, name, timeout=120, revision=head)
-    assert (s.sync, s.health, s.revision) == ("Synced", "Healthy", head), s
+    assert (s.sync, s.health, s.revision) == ("Synced", "Healthy", head), (s, pods_story(kube, env.namespace))
     assert checks.app_synced(ctx(kube), {"app": name}).status is Status.PASSED
     assert checks.app_managed(ctx(kube), {"app": name}).status is Status.PASSED
 
