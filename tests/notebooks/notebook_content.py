@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from grader import exercises as registry
 from grader.config import REPO_ROOT
@@ -67,31 +69,52 @@ class Module:
         self.notebook = notebook(name)
         self.exercises = exercises(name)
         self.ids = [e.id for e in self.exercises]
+        self.full_marks = {f"test_{e.id}": e.points for e in self.exercises}   # by test cell, as grade_scores()
 
     def cells(self) -> list[dict]:
         return cells(self.name)
 
 
 def released(nb, stub: str = STUB):
-    """What nbgrader's release writes: each solution region replaced by `stub` (the %%writefile line kept)."""
-    for cell in nb.cells:
-        if nbgrader(cell).get("solution"):
-            cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", stub.rstrip("\n"), source(cell), flags=re.S)
-    return nb
+    """What `cpin course release` gives the learner: nbgrader's ClearSolutions with the course's stubs."""
+    from nbgrader.preprocessors import ClearSolutions
+    release, _ = ClearSolutions(code_stub={"python": stub.rstrip("\n")}, text_stub="VOTRE RÉPONSE ICI").preprocess(nb, {})
+    return release
 
 
-def execute(module: "Module", work: Path, version: str, env: dict[str, str], *, timeout: int = 600, stub: str = STUB):
-    """Copy the module's notebook folder to `work` and run its solution (or, for "starter", its released version)
-    with `env` set in this process for the kernel; the executed notebook (errors kept in the outputs)."""
+@dataclass
+class Executed:
+    """A notebook run by a real kernel: the notebook with its outputs, the folder it ran in, its duration."""
+    nb: Any
+    work: Path
+    seconds: float
+
+    def errors(self) -> list[tuple[str, str]]:
+        """(cell source, error) of each cell that raised: what nbval would have failed on."""
+        return [(source(cell)[:300], f"{o.get('ename')}: {o.get('evalue')}") for cell in self.nb.cells
+                for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+    def text(self) -> dict[str, str]:
+        """Each cell's printed and returned text, by cell id."""
+        return {cell.get("id"): "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                                          for o in cell.get("outputs", [])) for cell in self.nb.cells}
+
+
+def run_notebook(path: Path, work: Path, version: str, env: dict[str, str], *, timeout: int = 900,
+                 stub: str = STUB) -> Executed:
+    """Copy the notebook's folder to `work` and run it, as the solution (the nbgrader source) or the "starter"
+    (its release), by a real kernel that inherits `env`; errors are kept in the outputs. The executed notebook is
+    also written to `work/executed.ipynb`, for reading a failure."""
     import nbformat
     from nbclient import NotebookClient
 
-    shutil.copytree(module.notebook.parent, work)
-    nb = nbformat.read(work / module.notebook.name, as_version=4)
+    shutil.copytree(path.parent, work)
+    nb = nbformat.read(work / path.name, as_version=4)
     if version == "starter":
-        released(nb, stub)
+        nb = released(nb, stub)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    started = time.monotonic()
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(work)}}).execute()
@@ -101,14 +124,12 @@ def execute(module: "Module", work: Path, version: str, env: dict[str, str], *, 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return nb
+    nbformat.write(nb, work / "executed.ipynb")
+    return Executed(nb, work, time.monotonic() - started)
 
 
 def grade_scores(nb) -> dict[str, float | None]:
-    """Each graded cell's score (its execute_result), by exercise."""
-    scores = {}
-    for cell in nb.cells:
-        if nbgrader(cell).get("grade"):
-            values = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
-            scores[cell.metadata["cpin"]["exercise"]] = float(values[0]) if values else None
-    return scores
+    """Each graded cell's score by nbgrader's own rule (`determine_grade`, as `cpin course grade` reads it), by
+    nbgrader id (`test_<exercise>` for an exercise's test cell)."""
+    from nbgrader.utils import determine_grade
+    return {nbgrader(cell)["grade_id"]: determine_grade(cell)[0] for cell in nb.cells if nbgrader(cell).get("grade")}

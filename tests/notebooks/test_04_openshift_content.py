@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from grader import exercises as registry
-from notebook_content import Module, nbgrader as _nbgrader
+from notebook_content import Module, grade_scores, nbgrader as _nbgrader
 
 MODULE = "04-openshift"
 M = Module(MODULE)
@@ -50,33 +50,8 @@ def test_restricted_namespace_rejects_the_starter_and_admits_the_solution(local_
     assert grader.grade("ocp-restricted") == exercise.points
 
 
-def _execute(version: str, local_cluster, tmp_path, monkeypatch) -> dict[str, float]:
-    """Execute the notebook's solution (source) or starter (release: solutions stripped by nbgrader's
-    ClearSolutions) with nbclient against the local control plane; the points of each test cell."""
-    import nbformat
-    from nbclient import NotebookClient
-    work = tmp_path / version
-    shutil.copytree(M.notebook.parent, work)
-    nb = nbformat.read(work / M.notebook.name, as_version=4)
-    if version == "starter":
-        from nbgrader.preprocessors import ClearSolutions
-        from notebook_content import STUB
-        nb, _ = ClearSolutions(code_stub={"python": STUB.rstrip("\n")}).preprocess(nb, {})
-    monkeypatch.setenv("CPIN_DATA", str(local_cluster.data_dir))
-    monkeypatch.setenv("KUBECONFIG", str(local_cluster.kubeconfig))
-    monkeypatch.setenv("CPIN_LEARNER", f"nb04-{version[:3]}")
-    NotebookClient(nb, timeout=600, allow_errors=True, resources={"metadata": {"path": str(work)}}).execute()
-    points = {}
-    for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if meta.get("grade"):
-            [result] = [o for o in cell.outputs if o.output_type == "execute_result"]
-            points[meta["grade_id"]] = float(result.data["text/plain"])
-    return points
-
-
 @pytest.mark.slow
-def test_solution_scores_full_marks_and_starter_zero(local_cluster, tmp_path, monkeypatch):
-    full = {f"test_{e.id}": e.points for e in M.exercises}
-    assert _execute("solution", local_cluster, tmp_path, monkeypatch) == full
-    assert _execute("starter", local_cluster, tmp_path, monkeypatch) == {key: 0.0 for key in full}
+def test_solution_scores_full_marks_and_starter_zero(notebook_runs):
+    full = M.full_marks
+    assert grade_scores(notebook_runs.solution(M.notebook).nb) == full
+    assert grade_scores(notebook_runs.starter(M.notebook).nb) == {key: 0.0 for key in full}

@@ -7,10 +7,10 @@ import zipfile
 
 import pytest
 
-from grader import images, services, vulndb
+from grader import images, vulndb
 from grader.errors import DockerUnavailable
 from grader.rules import lint_paths
-from notebook_content import Module, execute, grade_scores, source
+from notebook_content import Module, grade_scores, source
 from tests.conftest import IN_CI, need_tools
 
 MODULE = "06-integration-continue"
@@ -19,17 +19,8 @@ LAPTOP = M.exercises[0].directory.parent / "ci-depannage" / "starter" / ".gitlab
 WHEEL = M.exercises[0].directory.parent / "ci-trivy" / "starter" / "wheels" / "urllib3-1.22-py2.py3-none-any.whl"
 
 
-def _run(data, tmp_path, version: str) -> tuple[dict, dict]:
-    """Execute the notebook (solution or starter) in a copy; its scores and each cell's text output by cell id."""
-    nb = execute(M, tmp_path / version, version, {"CPIN_DATA": str(data), "CPIN_LEARNER": f"nb06-{version[:3]}"},
-                 timeout=900)
-    outputs = {cell.get("id"): "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
-                                         for o in cell.get("outputs", [])) for cell in nb.cells}
-    return grade_scores(nb), outputs
-
-
 @pytest.fixture(scope="module")
-def platform_data(tmp_path_factory):
+def platform_ready():
     need_tools("registry", "gitlab-ci-local", "trivy", "vulndb")
     try:
         client = images.docker_client()
@@ -38,24 +29,19 @@ def platform_data(tmp_path_factory):
             pytest.fail(f"CI=true but Docker does not answer: {error.message_fr}")
         pytest.skip(f"Docker does not answer: {error.message_fr}")
     images.prepare(["python"], client=client)
-    data = tmp_path_factory.mktemp("module06-data")
-    try:
-        yield data
-    finally:
-        services.down(data_dir=data)          # the services the notebook's kernels started
 
 
 @pytest.mark.slow
-def test_solution_scores_full_marks_and_starter_zero(platform_data, tmp_path):
-    points = {e.id: e.points for e in M.exercises}
+def test_solution_scores_full_marks_and_starter_zero(platform_ready, notebook_runs):
+    points = M.full_marks
     assert len(points) >= 3
-    solution, out = _run(platform_data, tmp_path, "solution")
-    assert solution == points, solution
-    text = "\n".join(out.values())
+    run = notebook_runs.solution(M.notebook)
+    assert grade_scores(run.nb) == points, run.errors()
+    text = "\n".join(run.text().values())
     assert "tcp://docker:2375" in text                          # the laptop pipeline's failed job log is shown
     assert "CRITICAL CVE-2018-20060   urllib3 1.22 (corrigée en 1.23)" in text   # the report of the old image
     assert "Rapport Trivy de " in text and ": 0 vulnérabilité(s)" in text       # the fixed image scans clean
-    starter, _ = _run(platform_data, tmp_path, "starter")
+    starter = grade_scores(notebook_runs.starter(M.notebook).nb)
     assert starter == {e: 0.0 for e in points}, starter
 
 

@@ -8,32 +8,24 @@ import sqlite3
 import pytest
 
 from grader.config import REPO_ROOT
-from notebook_content import Module, execute, grade_scores, source
+from notebook_content import Module, grade_scores, source
 
 MODULE = "08-secrets"
 M = Module(MODULE)
 # Every plaintext the solution handles (clear files, Vault value, leaked and rotated passwords).
 PLAINTEXTS = ("Zq7-formation-Sops-41", "jeton-formation-3f9a", "Agenda-Rotation-7c2e")
-STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-
-
-def _run(local_cluster, tmp_path, version: str) -> tuple[dict, str]:
-    env = {"CPIN_DATA": str(local_cluster.data_dir), "KUBECONFIG": str(local_cluster.kubeconfig),
-           "CPIN_LEARNER": f"nb08-{version[:3]}"}
-    nb = execute(M, tmp_path / version, version, env, stub=STUB)
-    outputs = [json.dumps(out, ensure_ascii=False) for cell in nb.cells if source(cell).startswith(("check(", "apply("))
-               for out in cell.get("outputs", [])]
-    return grade_scores(nb), "\n".join(outputs)
 
 
 @pytest.mark.slow
-def test_solution_scores_full_marks_and_starter_zero_without_leaking(local_cluster, tmp_path):
-    points = {e.id: e.points for e in M.exercises}
+def test_solution_scores_full_marks_and_starter_zero_without_leaking(local_cluster, notebook_runs):
+    points = M.full_marks
     assert len(points) >= 3
-    solution, feedback = _run(local_cluster, tmp_path, "solution")
-    assert solution == points, solution
-    starter, _ = _run(local_cluster, tmp_path, "starter")
-    assert starter == {e: 0.0 for e in points}, starter
+    solution = notebook_runs.solution(M.notebook)
+    assert grade_scores(solution.nb) == points, solution.errors()
+    starter = notebook_runs.starter(M.notebook)
+    assert grade_scores(starter.nb) == {e: 0.0 for e in points}
+    feedback = "\n".join(json.dumps(out, ensure_ascii=False) for cell in solution.nb.cells
+                         if source(cell).startswith(("check(", "apply(")) for out in cell.get("outputs", []))
 
     # No plaintext in the services' logs, the attempt log (results and evidence) or the check cells' feedback.
     logs = "".join(p.read_text(errors="replace") for p in (local_cluster.data_dir / "services").rglob("*.log"))

@@ -12,8 +12,7 @@ from grader import exercises as registry
 from grader.config import REPO_ROOT
 from grader.errors import InputError
 from grader.runner import scaled
-from nbrun import blank, run, scores
-from notebook_content import offline, source
+from notebook_content import grade_scores, offline, source
 
 MODULE = "09-eligibilite"
 NOTEBOOK = REPO_ROOT / "notebooks" / MODULE / f"{MODULE}.ipynb"
@@ -72,14 +71,11 @@ def test_the_notebook_solution_cells_hold_the_reference_answers():
 
 
 @pytest.mark.slow
-def test_solution_notebook_full_marks_blank_zero_and_report_written(tmp_path, monkeypatch):
-    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("CPIN_LEARNER", "t09")
-    for version in ("solution", "blank"):
-        folder = tmp_path / version
-        folder.mkdir()
-        nb = nbformat.read(NOTEBOOK, as_version=4)
-        total, maximum = scores(run(nb if version == "solution" else blank(nb), folder))
-        assert maximum == 9
-        assert total == (9 if version == "solution" else 0)
-        assert "éligibilité à confirmer" in (folder / "rapport-eligibilite.md").read_text(encoding="utf-8")
+def test_solution_notebook_full_marks_blank_zero_and_report_written(notebook_runs):
+    points = {f"test_{e.id}": e.points for e in registry.all_exercises() if e.module == MODULE}
+    assert sum(points.values()) == 9
+    solution, blank = notebook_runs.solution(NOTEBOOK), notebook_runs.starter(NOTEBOOK)
+    assert grade_scores(solution.nb) == points, solution.errors()
+    assert grade_scores(blank.nb) == {key: 0.0 for key in points}
+    for run in (solution, blank):
+        assert "éligibilité à confirmer" in (run.work / "rapport-eligibilite.md").read_text(encoding="utf-8")

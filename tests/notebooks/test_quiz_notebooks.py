@@ -1,23 +1,20 @@
 """End-of-module quiz notebooks: generated from the bank, solution full marks, blank (release) zero.
 
-The solution is the nbgrader source notebook; the blank is what nbgrader's `ClearSolutions` makes of it
-(the learner's version before any click). Both are executed by a real kernel in a scratch folder and scored
-with nbgrader's own `determine_grade`, as `cpin course grade` does.
+The solution is the nbgrader source notebook (its session run, shared with tests/notebooks/test_execute.py); the
+blank is its release (the learner's version before any click). Both are executed by a real kernel and scored with
+nbgrader's own `determine_grade`, as `cpin course grade` does.
 """
 from __future__ import annotations
 
 import json
 import shutil
 
-import nbformat
 import pytest
 
 from grader import questions
 from grader.config import REPO_ROOT
 from grader.quizzes import ANSWERS_DIR, QUIZ_MODULES, notebook_text
-from nbrun import blank as _blank
-from nbrun import run as _run
-from nbrun import scores as _scores
+from notebook_content import grade_scores
 
 
 def _path(module):
@@ -32,22 +29,16 @@ def test_quiz_notebook_is_up_to_date_with_the_bank(module):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("module", ["00-prise-en-main", "09-eligibilite"])
-def test_solution_scores_full_marks_and_blank_scores_zero(module, tmp_path, monkeypatch):
-    monkeypatch.setenv("CPIN_DATA", str(tmp_path / "data"))
-    source = nbformat.read(_path(module), as_version=4)
-    for version in ("solution", "blank"):
-        folder = tmp_path / version
-        folder.mkdir()
-        nb = source if version == "solution" else _blank(nbformat.read(_path(module), as_version=4))
-        total, maximum = _scores(_run(nb, folder))
-        assert maximum == len(questions.for_module(module))
-        if version == "solution":
-            assert total == maximum
-            saved = json.loads((folder / ANSWERS_DIR / f"{module}.json").read_text(encoding="utf-8"))
-            assert set(saved) == {q.id for q in questions.for_module(module)}
-        else:
-            assert total == 0.0
-            assert not (folder / ANSWERS_DIR).exists()
+def test_solution_scores_full_marks_and_blank_scores_zero(module, notebook_runs):
+    expected = {q.id for q in questions.for_module(module)}
+    solution = notebook_runs.solution(_path(module))
+    scores = grade_scores(solution.nb)
+    assert len(scores) == len(expected) and set(scores.values()) == {1.0}, scores
+    saved = json.loads((solution.work / ANSWERS_DIR / f"{module}.json").read_text(encoding="utf-8"))
+    assert set(saved) == expected
+    blank = notebook_runs.starter(_path(module))
+    assert set(grade_scores(blank.nb).values()) == {0.0}
+    assert not (blank.work / ANSWERS_DIR).exists()
 
 
 def test_clicks_are_what_is_graded(tmp_path):

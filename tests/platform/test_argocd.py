@@ -66,13 +66,17 @@ def argocd(local_cluster, need_tools):
 
 
 def pods_story(kube, namespace: str) -> list[str]:
-    """Why the namespace's pods are (not) ready, and what the nodes still have room for: a failure's evidence."""
+    """Why the namespace's pods are (not) ready (their conditions, warning events) and what the nodes still have
+    room for: a failure's evidence."""
     story = []
     for pod in (kube.request("GET", f"/api/v1/namespaces/{namespace}/pods").data or {}).get("items", []):
         status = pod.get("status") or {}
         story.append(f"pod {pod['metadata']['name']} {status.get('phase')} on {pod['spec'].get('nodeName')}: "
                      + "; ".join(f"{c['type']}={c['status']} {c.get('message', '')}"
                                  for c in status.get("conditions") or []))
+    for event in (kube.request("GET", f"/api/v1/namespaces/{namespace}/events").data or {}).get("items", []):
+        if event.get("type") != "Normal":
+            story.append(f"event {event.get('reason')} {event['involvedObject'].get('kind')}: {event.get('message')}")
     for node in (kube.request("GET", "/api/v1/nodes").data or {}).get("items", []):
         on_node = [("fieldSelector", f"spec.nodeName={node['metadata']['name']}")]
         pods = kube.request("GET", "/api/v1/pods", query=on_node).data or {}
