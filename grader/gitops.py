@@ -27,24 +27,38 @@ FIELD_MANAGER = "cpin-console"
 DEFAULT_INFRA_REPO = "infra"
 
 
+HELM_RELEASE_MAX = 53   # Helm refuses a longer release name; Argo CD names the release after the Application
+
+
+def bounded(name: str, limit: int) -> str:
+    """`name` if it fits in `limit` characters, else its head and a short digest of the whole (distinct names
+    stay distinct; pure)."""
+    if len(name) <= limit:
+        return name
+    import hashlib
+    return f"{name[:limit - 7].rstrip('-')}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
+
+
 def app_name(project: str, env: str, repo: str = DEFAULT_INFRA_REPO) -> str:
     """`<project>-<env>-<repo>` (the console adds ids: `<project>-<env>-<id>-<repo>-<id>`)."""
-    return f"{project}-{env}-{repo}"[:63].rstrip("-")
+    return bounded(f"{project}-{env}-{repo}", 63)
 
 
 def application(*, project: str, env: str, namespace: str, repo_url: str, repo: str = DEFAULT_INFRA_REPO,
                 path: str = ".", revision: str = "HEAD", auto_sync: bool = False) -> dict:
     """The Application of one environment, as the console makes it (pure)."""
+    name = app_name(project, env, repo)
     spec = {
         "project": "default",
         "source": {"repoURL": repo_url, "targetRevision": revision, "path": path,
-                   "helm": {"valueFiles": ["values.yaml", f"values-{env}.yaml"]}},
+                   "helm": {"valueFiles": ["values.yaml", f"values-{env}.yaml"],
+                            "releaseName": bounded(name, HELM_RELEASE_MAX)}},
         "destination": {"server": "https://kubernetes.default.svc", "namespace": namespace},
     }
     if auto_sync:
         spec["syncPolicy"] = {"automated": {"prune": True, "selfHeal": True}}
     return {"apiVersion": GROUP_VERSION, "kind": "Application",
-            "metadata": {"name": app_name(project, env, repo), "namespace": NAMESPACE,
+            "metadata": {"name": name, "namespace": NAMESPACE,
                          "labels": {"cpin.dev/project": project, "cpin.dev/env": env}},
             "spec": spec}
 

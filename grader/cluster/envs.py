@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from dataclasses import dataclass
 
 from grader.errors import ApiFailure, InputError
@@ -101,7 +102,7 @@ def provision(kube: Kube, namespace: str, *, env_type: str = "dev", project: str
     extra `labels` are applied before anything else can be created in it, and again whenever one is
     missing (a namespace made before an exercise asked for it), under their own field manager.
     """
-    if reconcile or kube.get("Namespace", namespace) is None:
+    if reconcile or _settled(kube, namespace) is None:
         for obj in manifests(namespace, env_type, project=project, env=env or namespace):
             kube.apply(obj, obj["metadata"].get("namespace"))
     wanted = dict(labels or {})
@@ -120,6 +121,24 @@ def provision(kube: Kube, namespace: str, *, env_type: str = "dev", project: str
                              "poser.", status=403, hint_fr="Celui qui crée l'espace de noms doit les poser : "
                              "grader.cluster.envs.provision.") from error
     return wanted
+
+
+TERMINATING_WAIT = 120.0     # seconds a namespace being deleted may take before it can be made again
+
+
+def _settled(kube: Kube, namespace: str) -> dict | None:
+    """The namespace, or None once absent; one being deleted (a previous grading, a revoked learner) is waited
+    for, since nothing can be created in it until it is gone."""
+    deadline = time.monotonic() + TERMINATING_WAIT
+    while True:
+        found = kube.get("Namespace", namespace)
+        if found is None or not (found.get("metadata") or {}).get("deletionTimestamp"):
+            return found
+        if time.monotonic() > deadline:
+            raise ApiFailure(f"L'espace de noms « {namespace} » est encore en cours de suppression après "
+                             f"{TERMINATING_WAIT:.0f} s.", status=409,
+                             hint_fr="Réessayez dans un instant ; `kubectl get namespace` montre ce qui le retient.")
+        time.sleep(0.5)
 
 
 def create_env(api_client, project: str, env: str, env_type: str) -> Environment:

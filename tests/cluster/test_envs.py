@@ -69,3 +69,16 @@ def test_cli_env_create_goes_to_the_kit_cluster(local_cluster, kube, monkeypatch
     assert kube.get("Namespace", "cli-prod")["metadata"]["labels"]["cpin.dev/env-type"] == "prod"
     assert cli.main(["env", "create", "Cli", "prod", "--type", "prod"]) == 2
     assert "Nom de projet invalide" in capsys.readouterr().err
+
+
+def test_a_namespace_being_deleted_is_waited_for_then_made_again(kube):
+    """Regrading a learner right after a previous grading: their namespace is still Terminating."""
+    envs.provision(kube, "encore-une-fois")
+    kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "retient"}}, "encore-une-fois")
+    kube.delete("Namespace", "encore-une-fois", None)
+    assert kube.get("Namespace", "encore-une-fois")["metadata"].get("deletionTimestamp")
+    envs.provision(kube, "encore-une-fois")
+    again = kube.get("Namespace", "encore-une-fois")
+    assert again is not None and not again["metadata"].get("deletionTimestamp")
+    assert kube.get("ResourceQuota", "cpin-quota", "encore-une-fois") is not None     # made again, whole
+    kube.delete("Namespace", "encore-une-fois", None)

@@ -81,3 +81,18 @@ def test_argocd_source_patch_binds_loopback_and_refuses_a_stale_patch(tmp_path, 
     monkeypatch.setitem(tools.PATCHES, "argocd", [(module, rel, "texte absent", new)])
     with pytest.raises(ToolFailed, match="Correctif inapplicable"):
         tools._patched_modfile(shutil.which("go"), "argocd", tmp_path / "b")
+
+
+def test_long_learner_names_still_give_a_valid_helm_release():
+    """Argo CD names the Helm release after the Application: Helm refuses more than 53 characters."""
+    import re
+
+    long_ns = "cpin-jean-baptiste-delacroix-argocd-premiere-synchro"
+    app = gitops.application(project=long_ns, env="dev", namespace=long_ns, repo_url="git://127.0.0.1:1/x.git")
+    release = app["spec"]["source"]["helm"]["releaseName"]
+    assert len(release) <= 53 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", release), release
+    assert len(app["metadata"]["name"]) <= 63
+    other = gitops.application(project=long_ns + "x", env="dev", namespace=long_ns, repo_url="git://127.0.0.1:1/x.git")
+    assert other["spec"]["source"]["helm"]["releaseName"] != release            # truncation keeps names apart
+    short = gitops.application(project="demo", env="dev", namespace="demo-dev", repo_url="git://127.0.0.1:1/x.git")
+    assert short["spec"]["source"]["helm"]["releaseName"] == short["metadata"]["name"] == "demo-dev-infra"
