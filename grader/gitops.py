@@ -98,6 +98,12 @@ class Summary:
     history: list[dict] = field(default_factory=list)
 
 
+def automated(spec: dict) -> bool:
+    """Argo CD syncs by itself when `syncPolicy.automated` is present, even empty (`{}`), unless `enabled: false`."""
+    policy = (spec.get("syncPolicy") or {}).get("automated")
+    return isinstance(policy, dict) and policy.get("enabled", True) is not False
+
+
 def summary(app: dict) -> Summary:
     spec, status = app.get("spec") or {}, app.get("status") or {}
     source = spec.get("source") or {}
@@ -107,12 +113,19 @@ def summary(app: dict) -> Summary:
         health=(status.get("health") or {}).get("status") or "Unknown",
         revision=(status.get("sync") or {}).get("revision") or "",
         repo=source.get("repoURL", ""), path=source.get("path", ""), target=source.get("targetRevision", ""),
-        auto_sync=bool((spec.get("syncPolicy") or {}).get("automated")),
+        auto_sync=automated(spec),
         conditions=[f"{c.get('type')}: {c.get('message', '')}" for c in status.get("conditions") or []],
         resources=list(status.get("resources") or []),
         operation=dict(status.get("operationState") or {}),
         history=list(status.get("history") or []),
     )
+
+
+def left_out_of_sync(app: dict, head: str) -> bool:
+    """True when the Application was compared at `head`, differs from it and nothing will sync it: no automated
+    policy and no operation requested. Only a SYNC (or a commit) changes that; waiting does not (pure)."""
+    s = summary(app)
+    return s.sync == "OutOfSync" and s.revision == head and not s.auto_sync and not app.get("operation")
 
 
 def refresh(kube, name: str, *, hard: bool = False) -> None:

@@ -114,6 +114,8 @@ def argocd_status(exercise_id: str, *, wait: float = 20, healthy: bool = False) 
     def done(s) -> bool:
         if any("Error" in c.split(":", 1)[0] for c in s.conditions):
             return True
+        if healthy and s.sync == "OutOfSync" and s.revision == head and not s.auto_sync:
+            return True             # no automated sync: it stays OutOfSync until a SYNC, waiting is useless
         return s.revision == head and ((s.sync, s.health) == ("Synced", "Healthy") if healthy else s.sync != "Unknown")
     s = gitops.wait(kube, name, timeout=wait, until=done)
     print_summary(s)
@@ -127,5 +129,28 @@ def argocd_sync(exercise_id: str, *, timeout: float = 90) -> None:
     kube = _kube()
     gitops.refresh(kube, name, hard=True)
     gitops.sync(kube, name)
-    print_summary(gitops.wait(kube, name, timeout=timeout, until=lambda s: (s.sync, s.health) == ("Synced", "Healthy")
-                              or s.operation.get("phase") in ("Failed", "Error")))
+    settled = Settled()
+    s = gitops.wait(kube, name, timeout=timeout, until=lambda s: (s.sync, s.health) == ("Synced", "Healthy")
+                    or s.operation.get("phase") in ("Failed", "Error") or settled(s))
+    print_summary(s)
+    if s.operation.get("phase") == "Succeeded" and s.health in ("Progressing", "Degraded"):
+        print(f"  La synchronisation a réussi mais l'application reste {s.health} : lisez l'état des objets "
+              "ci-dessus et les événements (`kubectl get events`).")
+
+
+class Settled:
+    """True once a finished sync's (sync, health) has not changed for `seconds`: a Deployment that has not become
+    Healthy by then is waiting on something (quota, image, probe) that the learner must read, not wait for."""
+
+    def __init__(self, seconds: float = 10.0):
+        self.seconds, self.state, self.since = seconds, None, 0.0
+
+    def __call__(self, s) -> bool:
+        import time
+        if s.operation.get("phase") != "Succeeded":
+            self.state = None
+            return False
+        state = (s.sync, s.health, s.revision)
+        if state != self.state:
+            self.state, self.since = state, time.monotonic()
+        return time.monotonic() - self.since >= self.seconds

@@ -96,3 +96,31 @@ def test_long_learner_names_still_give_a_valid_helm_release():
     assert other["spec"]["source"]["helm"]["releaseName"] != release            # truncation keeps names apart
     short = gitops.application(project="demo", env="dev", namespace="demo-dev", repo_url="git://127.0.0.1:1/x.git")
     assert short["spec"]["source"]["helm"]["releaseName"] == short["metadata"]["name"] == "demo-dev-infra"
+
+
+def test_out_of_sync_without_automation_is_said_at_once():
+    """No automated policy, no operation requested, compared at HEAD: only a SYNC changes it, so no check waits."""
+    app = {"metadata": {"name": "a"}, "spec": {"source": {}},
+           "status": {"sync": {"status": "OutOfSync", "revision": "abc"}, "health": {"status": "Missing"}}}
+    assert gitops.left_out_of_sync(app, "abc")
+    assert not gitops.left_out_of_sync(app, "def")                                    # git moved: Argo CD will look
+    assert not gitops.left_out_of_sync({**app, "operation": {"sync": {}}}, "abc")     # a SYNC is on its way
+    automated = {**app, "spec": {"source": {}, "syncPolicy": {"automated": {}}}}
+    assert not gitops.left_out_of_sync(automated, "abc")                               # Argo CD will sync it
+
+
+def test_a_finished_sync_that_stays_progressing_settles(monkeypatch):
+    import time as clock
+
+    from grader.gitops_notebook import Settled
+    now = [100.0]
+    monkeypatch.setattr(clock, "monotonic", lambda: now[0])
+    settled = Settled(seconds=10)
+    running = gitops.Summary("a", "Synced", "Progressing", "r1", "", "", "", False, operation={"phase": "Running"})
+    done = gitops.Summary("a", "Synced", "Progressing", "r1", "", "", "", False, operation={"phase": "Succeeded"})
+    assert not settled(running)
+    assert not settled(done)
+    now[0] += 9
+    assert not settled(done)
+    now[0] += 2
+    assert settled(done)
