@@ -36,7 +36,9 @@ COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-schedul
 API_ONLY = ("etcd", "kube-apiserver")
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
-NODE_CAPACITY = {"cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "50Gi"}
+# Simulated nodes are roomy: a whole course leaves its exercises' pods running (each namespace's quota is what
+# teaches limits), and 2 nodes of 4 CPU filled up, leaving later pods Pending for no reason a learner could fix.
+NODE_CAPACITY = {"cpu": "16", "memory": "64Gi", "pods": "250", "ephemeral-storage": "200Gi"}
 KWOK_NODE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
 REAL_NODE_CHOICES = ("on", "auto", "off")
 
@@ -151,8 +153,7 @@ STAGES_FILE = Path(__file__).with_name("kwok-stages.yaml")
 
 
 def node_manifest(name: str, *, tainted: bool = False) -> dict:
-    """A simulated node with the capacity of a small real worker; `tainted` keeps pods off it (they go
-    to the real node)."""
+    """A simulated node (NODE_CAPACITY); `tainted` keeps pods off it (they go to the real node)."""
     from grader.cluster.node import SIMULATED_TAINT
     return {
         "apiVersion": "v1", "kind": "Node",
