@@ -121,11 +121,10 @@ def summary(app: dict) -> Summary:
     )
 
 
-def left_out_of_sync(app: dict, head: str) -> bool:
+def left_out_of_sync(s: Summary, head: str, *, in_flight: bool) -> bool:
     """True when the Application was compared at `head`, differs from it and nothing will sync it: no automated
-    policy and no operation requested. Only a SYNC (or a commit) changes that; waiting does not (pure)."""
-    s = summary(app)
-    return s.sync == "OutOfSync" and s.revision == head and not s.auto_sync and not app.get("operation")
+    policy and no operation in flight. Only a SYNC (or a commit) changes that; waiting does not (pure)."""
+    return s.sync == "OutOfSync" and s.revision == head and not s.auto_sync and not in_flight
 
 
 def refresh(kube, name: str, *, hard: bool = False) -> None:

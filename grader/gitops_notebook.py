@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from grader import exercises as registry
@@ -114,8 +115,8 @@ def argocd_status(exercise_id: str, *, wait: float = 20, healthy: bool = False) 
     def done(s) -> bool:
         if any("Error" in c.split(":", 1)[0] for c in s.conditions):
             return True
-        if healthy and s.sync == "OutOfSync" and s.revision == head and not s.auto_sync:
-            return True             # no automated sync: it stays OutOfSync until a SYNC, waiting is useless
+        if healthy and gitops.left_out_of_sync(s, head, in_flight=False):     # wait() also waits for no operation
+            return True
         return s.revision == head and ((s.sync, s.health) == ("Synced", "Healthy") if healthy else s.sync != "Unknown")
     s = gitops.wait(kube, name, timeout=wait, until=done)
     print_summary(s)
@@ -146,7 +147,6 @@ class Settled:
         self.seconds, self.state, self.since = seconds, None, 0.0
 
     def __call__(self, s) -> bool:
-        import time
         if s.operation.get("phase") != "Succeeded":
             self.state = None
             return False

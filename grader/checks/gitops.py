@@ -75,7 +75,7 @@ def app_synced(ctx: CheckContext, params: dict) -> Outcome:
         drift = [f"{r.get('kind')}/{r.get('name')}" for r in s.resources if r.get("status") != "Synced"]
         return Outcome.fail(f"{s.sync} : " + (", ".join(drift) or "pas encore synchronisée")
                             + " (`cpin argocd diff`, puis SYNC : `cpin argocd sync`)", evidence,
-                            final=gitops.left_out_of_sync(app, head))
+                            final=gitops.left_out_of_sync(s, head, in_flight=bool(app.get("operation"))))
     if s.health != "Healthy":
         sick = [f"{r.get('kind')}/{r.get('name')} {(r.get('health') or {}).get('status')}"
                 + (f" ({(r.get('health') or {}).get('message')})" if (r.get("health") or {}).get("message") else "")

@@ -102,11 +102,15 @@ def test_out_of_sync_without_automation_is_said_at_once():
     """No automated policy, no operation requested, compared at HEAD: only a SYNC changes it, so no check waits."""
     app = {"metadata": {"name": "a"}, "spec": {"source": {}},
            "status": {"sync": {"status": "OutOfSync", "revision": "abc"}, "health": {"status": "Missing"}}}
-    assert gitops.left_out_of_sync(app, "abc")
-    assert not gitops.left_out_of_sync(app, "def")                                    # git moved: Argo CD will look
-    assert not gitops.left_out_of_sync({**app, "operation": {"sync": {}}}, "abc")     # a SYNC is on its way
-    automated = {**app, "spec": {"source": {}, "syncPolicy": {"automated": {}}}}
-    assert not gitops.left_out_of_sync(automated, "abc")                               # Argo CD will sync it
+    s = gitops.summary(app)
+    assert gitops.left_out_of_sync(s, "abc", in_flight=False)
+    assert not gitops.left_out_of_sync(s, "def", in_flight=False)                    # git moved: Argo CD will look
+    assert not gitops.left_out_of_sync(s, "abc", in_flight=True)                     # a SYNC is on its way
+    for policy in ({}, {"prune": True}):                                             # Argo CD will sync it
+        automated = gitops.summary({**app, "spec": {"source": {}, "syncPolicy": {"automated": policy}}})
+        assert automated.auto_sync and not gitops.left_out_of_sync(automated, "abc", in_flight=False)
+    disabled = gitops.summary({**app, "spec": {"source": {}, "syncPolicy": {"automated": {"enabled": False}}}})
+    assert not disabled.auto_sync
 
 
 def test_a_finished_sync_that_stays_progressing_settles(monkeypatch):
