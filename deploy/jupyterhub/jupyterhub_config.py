@@ -14,6 +14,7 @@ by the trainer and every learner, for release/collect). All learners' servers ru
 user here: the fence is the cluster's RBAC, not the file system; on Kubernetes (values.yaml) each server
 is its own pod and sees only its own kubeconfig.
 """
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -57,7 +58,8 @@ c.Spawner.http_timeout = 120
 c.SimpleLocalProcessSpawner.home_dir_template = str(homes / "{username}")
 
 
-def pre_spawn_hook(spawner):
+def prepare(spawner):
+    """The learner's home, workspace (module 00 and the course, answers kept) and environment."""
     name = spawner.user.name
     home = homes / name
     home.mkdir(parents=True, exist_ok=True)
@@ -66,6 +68,11 @@ def pre_spawn_hook(spawner):
                                       exchange=Path(env["CPIN_HUB_EXCHANGE"]) if env.get("CPIN_HUB_EXCHANGE") else None)
     spawner.environment = {**spawner.environment, **learner}   # a copy: the configured dict is shared
     spawner.notebook_dir = str(home / "cpin-autoformation") if env.get("CPIN_HUB_WORKSPACE", "1") != "0" else str(home)
+
+
+async def pre_spawn_hook(spawner):
+    # The first workspace takes seconds to write: in a thread, so that the hub keeps answering everyone else.
+    await asyncio.get_running_loop().run_in_executor(None, prepare, spawner)
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook

@@ -38,7 +38,7 @@ SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 # Simulated nodes are roomy: a whole course leaves its exercises' pods running (each namespace's quota is what
 # teaches limits), and 2 nodes of 4 CPU filled up, leaving later pods Pending for no reason a learner could fix.
-NODE_CAPACITY = {"cpu": "16", "memory": "64Gi", "pods": "250", "ephemeral-storage": "200Gi"}
+NODE_CAPACITY = {"cpu": "32", "memory": "128Gi", "pods": "500", "ephemeral-storage": "200Gi"}
 KWOK_NODE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
 REAL_NODE_CHOICES = ("on", "auto", "off")
 
@@ -360,6 +360,9 @@ class LocalBackend:
                                                "context": self.context, "server": server,
                                                "real_node": real, "started": time.time()}, indent=2))
         env = _child_env()
+        if real:                        # one-time image builds never count against the start-up timeout
+            from grader.cluster.node import kit_images
+            node_images = kit_images()
         deadline = time.monotonic() + self.timeout
         self._proc("etcd").start(argv["etcd"], env=env)
         self._wait_healthy("etcd", ports, pki, deadline)
@@ -376,7 +379,7 @@ class LocalBackend:
             state["node_ports"] = asdict(node_ports)
             self.state_file.write_text(json.dumps(state, indent=2))
             self._bind_node_role()
-            self._node().start(server=server, pki=pki, ports=node_ports, deadline=deadline)
+            self._node().start(server=server, pki=pki, ports=node_ports, deadline=deadline, images=node_images)
         self._wait_ready(deadline, real)
         state = json.loads(self.state_file.read_text())
         state["ready_seconds"] = round(time.time() - state["started"], 2)

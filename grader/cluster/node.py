@@ -184,12 +184,13 @@ def normalized(ref: str) -> str:
     return f"docker.io/{ref}"
 
 
-def kit_images(work: Path, log=lambda _: None) -> list[Path]:
+def kit_images(work: Path | None = None, log=lambda _: None) -> list[Path]:
     """OCI archives of the pause image, busybox and the demo app, built from Debian files (no engine)."""
     from grader import images
     from grader.cluster import oci
     from grader.config import REPO_ROOT
 
+    work = work or settings_cache() / "images" / "oci"
     work.mkdir(parents=True, exist_ok=True)
     archives = []
     pause = oci.files_layer({"/pause": (Path("/usr/bin/catatonit").read_bytes(), 0o755)}, work / "pause.layer")
@@ -249,7 +250,9 @@ class RealNode:
         return _run(*command, timeout=timeout, check=True).stdout
 
     # -------------------------------------------------------------- start
-    def start(self, *, server: str, pki, ports: NodePorts, deadline: float, log=lambda _: None) -> None:
+    def start(self, *, server: str, pki, ports: NodePorts, deadline: float, images: list[Path]) -> None:
+        """Start containerd, import `images` (from `kit_images()`, made before the clock starts: the first
+        debootstrap takes minutes), then the kubelet and kube-proxy."""
         from grader.cluster import kubeconfig as kc
         from grader.errors import BackendUnavailable
 
@@ -287,7 +290,7 @@ class RealNode:
             if time.monotonic() > deadline:
                 raise BackendUnavailable("containerd ne répond pas.", hint_fr=f"Journal : {self.proc('containerd').log}")
             time.sleep(0.1)
-        for archive in kit_images(settings_cache() / "images" / "oci", log):
+        for archive in images:
             self.import_archive(archive)
         self.proc("kubelet").start([
             str(self._bin("kubelet")), f"--config={self.dir / 'kubelet.yaml'}",

@@ -80,7 +80,7 @@ def test_components_never_inherit_the_users_kubeconfig(monkeypatch):
 
 def test_simulated_node_has_realistic_capacity():
     node = local.node_manifest("n1")
-    assert node["status"]["capacity"]["cpu"] == "16" and node["status"]["capacity"]["memory"] == "64Gi"
+    assert node["status"]["capacity"]["cpu"] == "32" and node["status"]["capacity"]["memory"] == "128Gi"
     assert node["metadata"]["annotations"]["kwok.x-k8s.io/node"] == "fake"
 
 

@@ -23,8 +23,8 @@ def test_nodes_are_ready_with_room_for_a_whole_course(kube):
     nodes = kube.list("Node", api_version="v1", record=False)
     assert len(nodes) >= 2
     for node in nodes:
-        assert node["status"]["allocatable"]["cpu"] == "16"
-        assert node["status"]["allocatable"]["memory"] == "64Gi"
+        assert node["status"]["allocatable"]["cpu"] == "32"
+        assert node["status"]["allocatable"]["memory"] == "128Gi"
         ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}
         assert ready["Ready"] == "True"
 

@@ -192,7 +192,7 @@ def hub(local_cluster, tmp_path_factory, need_tools):
 def test_three_learners_each_check_in_their_own_namespace_and_no_further(hub):
     client, proc, marker, cluster, root = hub
     for user in LEARNERS:
-        status, _ = client.call("POST", f"/hub/api/users/{user}/server")
+        status, _ = client.call("POST", f"/hub/api/users/{user}/server", timeout=120)
         assert status in (201, 202)
     for user in LEARNERS:
         client.wait(lambda user=user: (client.call("GET", f"/hub/api/users/{user}")[1]["servers"].get("") or {})

@@ -1,5 +1,6 @@
 """CI executes every notebook of the course (its solution version: the nbgrader source) with a real kernel
-against the session's local control plane: no cell may raise.
+against the session's local control plane: no cell may raise, and every graded cell scores its full points
+(a live check that could not be verified loses points without raising: that must fail here too).
 
 Each notebook runs once per session, in a copy (its cells write the learner's artefacts next to it), as a learner
 of its own; the module tests that check scores (solution = full marks, starter = zero) read that same run.
@@ -19,7 +20,11 @@ def test_every_module_has_a_notebook():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
-def test_solution_notebook_runs_clean(notebook, notebook_runs):
+def test_solution_notebook_runs_clean_with_full_marks(notebook, notebook_runs):
+    from nbgrader.utils import determine_grade
     run = notebook_runs.solution(notebook)
     assert not run.errors(), run.errors()
+    lost = {cell.metadata["nbgrader"]["grade_id"]: determine_grade(cell) for cell in run.nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade") and determine_grade(cell)[0] != determine_grade(cell)[1]}
+    assert not lost, f"the solution loses points (score, max): {lost}; read {run.work / 'executed.ipynb'}"
     print(f"{notebook.parent.name}/{notebook.name}: {run.seconds:.0f} s")
