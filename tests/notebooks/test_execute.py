@@ -18,8 +18,20 @@ def test_every_module_has_a_notebook():
             "05-helm"} <= modules
 
 
+# Known gap, kept visible: the mock exam's reference answer copies module 08's `sops-db` solution as files, but a
+# SopsSecret must be encrypted with *this* cluster's age key and committed; lab 2 scores 0.375/1. Strict: the day
+# the reference answer encrypts and commits, this test passes and the mark must go.
+KNOWN_LOSSES = {"90-examen-blanc/examen": "lab 2 (SOPS): the reference answer is not encrypted with the cluster's key"}
+
+
+def _param(path):
+    ident = f"{path.parent.name}/{path.stem}"
+    marks = [pytest.mark.xfail(reason=KNOWN_LOSSES[ident], strict=True)] if ident in KNOWN_LOSSES else []
+    return pytest.param(path, id=ident, marks=marks)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", [_param(p) for p in NOTEBOOKS])
 def test_solution_notebook_runs_clean_with_full_marks(notebook, notebook_runs):
     from nbgrader.utils import determine_grade
     run = notebook_runs.solution(notebook)
