@@ -78,6 +78,7 @@ class Exercise:
     directory: Path
     namespace_template: str = DEFAULT_NAMESPACE
     learner_files: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()          # platform services the exercise needs running
     rules: tuple[str, ...] = ()
     hints: dict[int, str] = field(default_factory=dict)
     setup: Steps = Steps()
@@ -284,7 +285,7 @@ def load_file(path: Path) -> Exercise:
     return Exercise(
         id=data["id"], module=data["module"], title=data["title"], skill=data["skill"], points=float(data["points"]),
         checks=tuple(checks), directory=directory, namespace_template=data.get("namespace", DEFAULT_NAMESPACE),
-        learner_files=tuple(data.get("learnerFiles", [])), rules=tuple(data.get("rules", [])),
+        learner_files=tuple(data.get("learnerFiles", [])), services=tuple(data.get("services", [])), rules=tuple(data.get("rules", [])),
         hints={int(k): v for k, v in (data.get("hints") or {}).items()},
         setup=_steps(data.get("setup"), directory, source, "setup"),
         reset=_steps(data.get("reset"), directory, source, "reset"),

@@ -50,6 +50,7 @@ class NotebookExam:
         """Put the learner's lab files on the cluster, step by step; says only what was applied or refused."""
         from grader import api
         from grader.notebook import render_chart
+        self._start_services()
         for lab in self.session.labs:
             for step in lab.deploy:
                 if sessions.known_exercise(step["exercise"]) is None:
@@ -68,6 +69,19 @@ class NotebookExam:
                 except CpinError as error:
                     print(f"✘ {step.get('apply') or step.get('chart')} : {error.message_fr}")
 
+    def _start_services(self) -> None:
+        """Start the platform services the drawn labs need (the SOPS operator for lab 2, …); a service that
+        cannot start is said in one line, and the checks that need it will fail."""
+        from grader import services
+        needed = sorted({name for lab in self.session.labs for exercise_id in lab.exercises
+                         for name in getattr(sessions.known_exercise(exercise_id), "services", ())})
+        if not needed:
+            return
+        try:
+            services.up(needed, log=lambda message: None)
+        except CpinError as error:
+            print(f"✘ services {', '.join(needed)} : {error.message_fr}")
+
     def questionnaire(self):
         quiz = sessions.questionnaire(self.session, self.folder)
         from grader.quizzes import _display
@@ -76,12 +90,29 @@ class NotebookExam:
 
     # ------------------------------------------------------------ the reference answer (course self-test)
     def copier_corrige(self) -> None:
-        """The kit's reference answer of each drawn lab, written over the learner's files."""
+        """The kit's reference answer of each drawn lab, written over the learner's files: the solution's
+        files; each `X.clair.yaml` encrypted for this cluster into `infra/templates/X.yaml`; the provided
+        files the solution does not have removed; `infra/` committed."""
         for lab in self.session.labs:
             for exercise_id in lab.exercises:
                 exercise = sessions.known_exercise(exercise_id)
-                if exercise is not None and (exercise.directory / "solution").is_dir():
-                    shutil.copytree(exercise.directory / "solution", self.folder / exercise_id, dirs_exist_ok=True)
+                if exercise is None or not (exercise.directory / "solution").is_dir():
+                    continue
+                solution, target = exercise.directory / "solution", self.folder / exercise_id
+                shutil.copytree(solution, target, dirs_exist_ok=True)
+                for provided in sessions.provided_files(self.session, self.folder, self.pool_path):
+                    inside = provided.relative_to(target) if provided.is_relative_to(target) else None
+                    if inside is not None and not (solution / inside).exists():
+                        shutil.rmtree(provided) if provided.is_dir() else provided.unlink(missing_ok=True)
+                clear_files = sorted(target.glob("*.clair.yaml"))
+                if clear_files:
+                    from grader import sops
+                    for clear in clear_files:
+                        encrypted = sops.encrypt_text(clear.read_text(encoding="utf-8"), sops.public_key())
+                        out = target / "infra" / "templates" / clear.name.replace(".clair.yaml", ".yaml")
+                        out.write_text(encrypted, encoding="utf-8")
+                if (target / "infra").is_dir():
+                    sessions.commit_all(target / "infra", "Corrigé du formateur")
 
     def repondre_corrige(self) -> None:
         quiz = sessions.questionnaire(self.session, self.folder)

@@ -144,13 +144,42 @@ def known_exercise(exercise_id: str):
 
 def prepare_labs(session: Session, folder: Path) -> None:
     """Reset each known lab exercise in the current learner's namespaces (what an earlier training left is
-    removed, the setup objects are applied)."""
+    removed, the setup objects are applied); where the exercise's answer is a git repository (`infra/`),
+    that repository exists, empty, for the learner to commit into."""
     from grader import api
     for lab in session.labs:
-        for exercise in lab.exercises:
-            if known_exercise(exercise) is not None:
-                (folder / exercise).mkdir(exist_ok=True)
-                api.reset(exercise, work_dir=folder)
+        for exercise_id in lab.exercises:
+            exercise = known_exercise(exercise_id)
+            if exercise is not None:
+                (folder / exercise_id).mkdir(exist_ok=True)
+                api.reset(exercise_id, work_dir=folder)
+                if (exercise.directory / "solution" / "infra").is_dir():
+                    _git_repo(folder / exercise_id / "infra")
+
+
+def provided_files(session: Session, folder: Path, pool_path: Path | None = None) -> list[Path]:
+    """The files the drawn variants copied into the exam folder (as they are named there)."""
+    pool = pools.load(pool_path or pools.POOL_PATH)
+    variants = {(lab.id, v.id): v for lab in pool.labs for v in lab.variants}
+    return [folder / target for drawn in session.labs
+            for _source, target in getattr(variants.get((drawn.lab, drawn.variant)), "files", ())]
+
+
+def _git_repo(repo: Path) -> None:
+    from grader.services.forge import git
+    (repo / "templates").mkdir(parents=True, exist_ok=True)
+    if not (repo / ".git").exists():
+        git("init", "-q", "-b", "main", cwd=repo)
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Commit everything in `repo` (made a repository if needed) under the learner's training identity."""
+    from grader.services.forge import git
+    _git_repo(repo)
+    git("add", "-A", cwd=repo)
+    if git("status", "--porcelain", cwd=repo).strip():
+        git("-c", "user.name=Apprenant", "-c", "user.email=apprenant@formation.local",
+            "commit", "-q", "-m", message, cwd=repo)
 
 
 def questionnaire(session: Session, folder: Path):
