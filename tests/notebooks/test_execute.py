@@ -18,9 +18,8 @@ def test_every_module_has_a_notebook():
             "05-helm"} <= modules
 
 
-# Known gap, kept visible: the mock exam's reference answer copies module 08's `sops-db` solution as files, but a
-# SopsSecret must be encrypted with *this* cluster's age key and committed; lab 2 scores 0.375/1. Strict: the day
-# the reference answer encrypts and commits, this test passes and the mark must go.
+# A solution notebook known to lose points stays visible as a strict xfail: the day it scores full marks, the
+# test fails until its entry goes.
 KNOWN_LOSSES: dict[str, str] = {}   # "<module>/<notebook>": why its solution loses points (a strict xfail)
 
 
