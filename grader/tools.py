@@ -72,6 +72,8 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     # The real node of the local cluster (grader/cluster/node.py); containerd in its own module, no cgo.
     Tool("kubelet", "go", "k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes", required=False),
     Tool("kube-proxy", "go", "k8s.io/kubernetes/cmd/kube-proxy", "k8s.io/kubernetes", required=False),
+    # The kit's kind node image (grader/cluster/kindimage.py); ~30 s on a warm Go cache.
+    Tool("kubeadm", "go", "k8s.io/kubernetes/cmd/kubeadm", "k8s.io/kubernetes", required=False),
     Tool("containerd", "go", "github.com/containerd/containerd/v2/cmd/containerd",
          "github.com/containerd/containerd/v2", required=False, gomod="node"),
     Tool("containerd-shim-runc-v2", "go", "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",

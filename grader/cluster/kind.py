@@ -6,8 +6,13 @@ labelled `ingress-ready=true`, and a local registry container `kind-registry` (`
 from the host, `kind-registry:5000` from the nodes) standing in for Harbor. An optional mirror
 (a Harbor proxy cache) serves docker.io images. Locally built images go in with `kind load`.
 
+Node image: the official `kindest/node`, pinned by digest, with internet; offline, the kit's own
+(`cpin cluster image-kind`, grader/cluster/kindimage.py), whose config also disables kind's default
+CNI and kube-proxy (their images are not built offline). Where `docker run --privileged` fails (the CI
+sandbox lacks CAP_SYS_RESOURCE), kind cannot start a node: `available()` says so in French.
+
 Everything kind and Docker are asked to do is built by pure functions below, so it is tested
-even where kind cannot boot (no node image offline).
+even where kind cannot boot.
 """
 from __future__ import annotations
 
@@ -25,7 +30,8 @@ from grader.errors import BackendUnavailable, InputError, ToolFailed, ToolMissin
 
 CLUSTER = "cpin"
 CONTEXT = f"kind-{CLUSTER}"
-NODE_IMAGE = "kindest/node:v1.36.1"        # kind v0.32.0's default node image (Kubernetes 1.36)
+# kind v0.32.0's default node image (Kubernetes 1.36), pinned by digest as its release notes require.
+NODE_IMAGE = "kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5"
 REGISTRY_NAME = "kind-registry"
 REGISTRY_HOST_PORT = 5001
 REGISTRY_IMAGE = "registry:2"
@@ -34,9 +40,10 @@ CERTS_DIR = "/etc/containerd/certs.d"
 
 # ---------------------------------------------------------------- pure: config and commands
 
-def cluster_config(*, image: str = NODE_IMAGE) -> dict:
-    """The kind Cluster configuration of the kit."""
-    return {
+def cluster_config(*, image: str = NODE_IMAGE, offline: bool = False) -> dict:
+    """The kind Cluster configuration of the kit; `offline`: for the kit's node image (no kindnetd,
+    no kube-proxy image: a static bridge CNI is in the image, Services need no proxy on one node)."""
+    config = {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": CLUSTER,
@@ -57,6 +64,9 @@ def cluster_config(*, image: str = NODE_IMAGE) -> dict:
             ],
         }],
     }
+    if offline:
+        config["networking"] = {"disableDefaultCNI": True, "kubeProxyMode": "none"}
+    return config
 
 
 def mirror_endpoint(url: str) -> str:
@@ -156,8 +166,17 @@ class KindBackend:
     def __init__(self, *, data_dir: Path | None = None, image: str | None = None,
                  registry_mirror: str | None = None):
         self.root = (data_dir or settings().data_dir) / "kind"
-        self.image = image or settings().kind_image or NODE_IMAGE
+        self._image = image or settings().kind_image or None
         self.mirror = registry_mirror or settings().registry_mirror or None
+
+    @property
+    def image(self) -> str:
+        """The named image, else the official one when present, else the kit's when present."""
+        if self._image is None:
+            from grader.cluster import kindimage
+            present = [i for i in (NODE_IMAGE, kindimage.tag()) if _docker_ok("image", "inspect", i)]
+            self._image = (present or [NODE_IMAGE])[0]
+        return self._image
 
     def kubeconfig(self) -> Path:
         return self.root / "kubeconfig"
@@ -177,7 +196,11 @@ class KindBackend:
             return Availability(False, "le moteur Docker ne répond pas")
         if not _docker_ok("image", "inspect", self.image):
             return Availability(False, f"l'image de nœud {self.image} n'est pas présente localement "
-                                       "(hors ligne, elle ne peut pas être téléchargée)")
+                                       "(hors ligne : `cpin cluster image-kind` construit celle du kit)")
+        from grader.cluster import kindimage
+        blocker = kindimage.privileged_blocker(self.image)
+        if blocker:
+            return Availability(False, blocker)
         return Availability(True)
 
     def up(self) -> None:
@@ -190,9 +213,14 @@ class KindBackend:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         config = self.root / "cluster.yaml"
-        config.write_text(yaml.safe_dump(cluster_config(image=self.image), sort_keys=False))
+        from grader.cluster import kindimage
+        offline = kindimage.is_kit_image(self.image)
+        config.write_text(yaml.safe_dump(cluster_config(image=self.image, offline=offline), sort_keys=False))
         registry = self._ensure_registry()
-        _run(create_command(kind, config, self.kubeconfig()), timeout=600)
+        try:
+            _run(create_command(kind, config, self.kubeconfig()), timeout=600)
+        except ToolFailed as error:
+            raise (kindimage.explain_create_failure(error.output) or error) from error
         from grader.cluster.guard import record_identity
         record_identity("kind", self.root.parent)          # the guard recognises the cluster by its CA
         for node in _run([str(kind), "get", "nodes", "--name", CLUSTER]).split():

@@ -36,6 +36,11 @@ def register(sub) -> None:
     kubeconfig = actions.add_parser("kubeconfig", help="affiche le chemin du kubeconfig du kit")
     kubeconfig.set_defaults(func=run)
 
+    image = actions.add_parser("image-kind", help="construit hors ligne l'image de nœud kind du kit "
+                                                  "(Debian + binaires du kit ; root et Docker requis)")
+    image.add_argument("--force", action="store_true", help="reconstruit même si l'image est à jour")
+    image.set_defaults(func=run)
+
     load = actions.add_parser("load", help="kind ou vrai nœud local : charge des images Docker locales")
     load.add_argument("images", nargs="+", metavar="IMAGE")
     load.set_defaults(func=run)
@@ -93,6 +98,12 @@ def run(args) -> int:
         print(f"  export KUBECONFIG={backend.kubeconfig()}")
         for note in result.notes:
             print(f"  {note}")
+        return 0
+    if args.action == "image-kind":
+        from grader.cluster import kindimage
+        done = kindimage.build(force=args.force, log=lambda m: print(f"ℹ {m}"))
+        print(f"✔ {done.tag} {done.action} ({done.seconds} s, {done.size_mb} Mo).")
+        print(f"  `cpin cluster up --backend kind --image {done.tag}` l'utilise.")
         return 0
     if args.action == "down":
         name = lifecycle.down(args.backend)
