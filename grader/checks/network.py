@@ -1,5 +1,6 @@
 """Live checks on the network path: a Service's endpoints, the routes of an Ingress, and an HTTP GET
-through a port-forward to a pod behind the Service (needs real containers).
+through a port-forward to a pod behind the Service, and an HTTP GET through the kit's Ingress router
+(the `ingress` service); both need real containers.
 """
 from __future__ import annotations
 
@@ -165,3 +166,51 @@ def http_get(ctx: CheckContext, params: dict) -> Outcome:
     if params.get("contains") and params["contains"] not in body:
         return Outcome.fail("la réponse ne contient pas le texte attendu", evidence)
     return Outcome.ok(f"réponse {status}", evidence)
+
+
+# ------------------------------------------------------------------ HTTP through the kit's Ingress router
+
+def http_ingress(ctx: CheckContext, params: dict) -> Outcome:
+    """GET through the `ingress` service (HAProxy on 127.0.0.1) with the Ingress rule's Host header."""
+    import http.client
+
+    from grader import services
+    from grader.ingress.haproxy import CLASSES, admitted
+
+    name = params["ingress"]
+    router = services.get("ingress")
+    port = router.port
+    if not router.running() or not port:
+        return Outcome.fail("le routeur Ingress du kit est arrêté : lancez `cpin platform up ingress`, puis "
+                            "refaites le contrôle", final=True)
+    ingress = ctx.kube.get("Ingress", name, ctx.namespace)
+    if ingress is None:
+        return Outcome.fail(f"Ingress « {name} » introuvable dans « {ctx.namespace} »", final=True)
+    if not admitted(ingress):
+        return Outcome.fail(f"classe d'Ingress « {ingress['spec']['ingressClassName']} » : le routeur du kit ne "
+                            f"prend que les Ingress sans classe ou de classe {' ou '.join(CLASSES)}", final=True)
+    hosts = [r.get("host") for r in (ingress.get("spec") or {}).get("rules") or [] if r.get("host")]
+    host = params.get("host") or (hosts[0] if hosts else "localhost")
+    path = params.get("path", "/")
+    evidence: dict[str, Any] = {"routeur": f"127.0.0.1:{port}", "requête": f"GET {path}", "Host": host}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=max(1.0, min(5.0, ctx.remaining())))
+    try:
+        connection.request("GET", path, headers={"Host": host, "Connection": "close"})
+        response = connection.getresponse()
+        status, body = response.status, response.read(65536).decode("utf-8", "replace")
+    except OSError as error:
+        evidence["erreur"] = type(error).__name__
+        return Outcome.fail(f"le routeur Ingress ne répond pas sur le port {port} (`cpin platform status ingress`)",
+                            evidence)
+    finally:
+        connection.close()
+    evidence.update({"statut": status, "début de réponse": body[:300]})
+    want = params.get("status", 200)
+    if status != want:
+        why = {404: f" : aucune règle ne mène l'hôte « {host} » et le chemin « {path} » à un Service",
+               503: " : la route existe mais aucun pod prêt ne la sert (Service, port du backend ou sonde de "
+                    "disponibilité ?)"}.get(status, "")
+        return Outcome.fail(f"réponse {status} au lieu de {want}{why}", evidence)
+    if params.get("contains") and params["contains"] not in body:
+        return Outcome.fail("la réponse ne contient pas le texte attendu", evidence)
+    return Outcome.ok(f"réponse {status} à GET {path} (hôte {host}) à travers l'Ingress", evidence)

@@ -38,6 +38,7 @@ TYPES: dict[str, CheckType] = {
     "events": CheckType(workloads.events_explain, timeout=5, target=(None, "name")),
     "policy_warnings": CheckType(access.policy_warnings, timeout=10),
     "http": CheckType(network.http_get, timeout=20, requires=("containers",), target=("Service", "service")),
+    "http_ingress": CheckType(network.http_ingress, timeout=15, requires=("containers",), target=("Ingress", "ingress")),
     "lint": CheckType(static.lint, offline=True, timeout=30),
     "docker": CheckType(static.docker, offline=True, timeout=120, requires=("docker",)),
     "sops_file": CheckType(secrets.sops_file, offline=True, timeout=30),

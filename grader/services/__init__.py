@@ -11,12 +11,13 @@ from grader.errors import InputError
 from grader.services.argocd import Argocd, ArgocdRedis, ArgocdRepoServer
 from grader.services.base import Service, ServiceFailed, ServiceStatus
 from grader.services.forge import Forge
+from grader.services.ingress import Ingress
 from grader.services.operators import SecretsOperators
 from grader.services.registry import Registry
 from grader.services.vault import Vault
 
 SERVICES: dict[str, type[Service]] = {cls.name: cls for cls in (Forge, Registry, Vault, SecretsOperators, ArgocdRedis,
-                                                                  ArgocdRepoServer, Argocd)}
+                                                                  ArgocdRepoServer, Argocd, Ingress)}
 
 __all__ = ["SERVICES", "Service", "ServiceFailed", "ServiceStatus", "get", "up", "down", "status"]
 
