@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.checks import access, gitops, match, network, pipeline, secrets, static, workloads
+from grader.checks import access, gitops, match, network, pipeline, runtime, secrets, static, workloads
 from grader.checks.base import CheckContext, Outcome
 from grader.errors import InputError
 
@@ -39,6 +39,7 @@ TYPES: dict[str, CheckType] = {
     "policy_warnings": CheckType(access.policy_warnings, timeout=10),
     "http": CheckType(network.http_get, timeout=20, requires=("containers",), target=("Service", "service")),
     "http_ingress": CheckType(network.http_ingress, timeout=15, requires=("containers",), target=("Ingress", "ingress")),
+    "pod_runtime": CheckType(runtime.pod_runtime, timeout=30, requires=("containers",), target=(None, "name")),
     "lint": CheckType(static.lint, offline=True, timeout=30),
     "docker": CheckType(static.docker, offline=True, timeout=120, requires=("docker",)),
     "sops_file": CheckType(secrets.sops_file, offline=True, timeout=30),

@@ -16,6 +16,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from grader.cluster import scc
 from grader.errors import ApiFailure, InputError
 from grader.kube.client import Kube
 from grader.platform import (ENV_LABEL, ENV_TYPE_LABEL, ENV_TYPES, EXERCISES_PROJECT, MANAGED_BY,
@@ -72,7 +73,8 @@ def manifests(namespace: str, env_type: str, *, project: str, env: str,
                 "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": ingress}}
 
     return [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}},
+        {"apiVersion": "v1", "kind": "Namespace",
+         "metadata": {"name": ns, "labels": labels, "annotations": {scc.UID_RANGE_ANNOTATION: scc.uid_range(ns)}}},
         {"apiVersion": "v1", "kind": "ResourceQuota",
          "metadata": {"name": "cpin-quota", "namespace": ns, "labels": dict(MANAGED)},
          "spec": {"hard": dict(QUOTA)}},

@@ -108,10 +108,11 @@ def _all_commands(root: Path, bins: dict[str, Path], ports: Ports, pki: Pki) -> 
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--authorization-mode=RBAC",
-            # The defaults already hold ServiceAccount, ResourceQuota, LimitRanger and
-            # ValidatingAdmissionPolicy; named here so that the set is visible.
+            # The defaults already hold ServiceAccount, ResourceQuota, LimitRanger and the admission
+            # policies (MutatingAdmissionPolicy: OpenShift's random UID, grader/cluster/scc.py); named here so
+            # that the set is visible.
             "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota,"
-            "ValidatingAdmissionPolicy",
+            "MutatingAdmissionPolicy,ValidatingAdmissionPolicy",
             "--allow-privileged=true", "--profiling=false", "--endpoint-reconciler-type=none",
             "--event-ttl=30m",
         ],
@@ -210,8 +211,8 @@ class LocalBackend:
         """Whether to start the real node; "on" and a blocker: a French error, "auto": a French note."""
         if self.real_node == "off" or "kwok" not in self.components:
             return False
-        from grader.cluster.node import blocker
-        reason = blocker()
+        from grader.cluster.node import blocker, claim
+        reason = blocker() or claim(self.root)
         if not reason:
             return True
         if self.real_node == "on":
@@ -456,7 +457,9 @@ class LocalBackend:
 
     def _stop_all(self) -> None:
         state = self._state() or {}
-        if state.get("real_node") or any(self._proc(n).alive() for n in _node_components()):
+        from grader.cluster.node import _owner
+        if (state.get("real_node") or any(self._proc(n).alive() for n in _node_components())
+                or _owner() == str(self.root)):       # a claim its start never used
             self._node().stop()
         for name in reversed(COMPONENTS):
             self._proc(name).stop()

@@ -63,15 +63,39 @@ def blocker() -> str:
     return ""
 
 
+OWNER_FILE = RUN_DIR / "owner.json"
+CLAIM_GRACE = 300.0    # seconds a claim holds before its node's processes run (a first start builds images)
+
+
 def _owner() -> str:
-    """Data dir of the cluster whose real node runs here, '' when none (or its kubelet is dead)."""
+    """Data dir of the cluster whose real node runs (or is starting) here, '' when none."""
     try:
-        info = json.loads((RUN_DIR / "owner.json").read_text())
+        info = json.loads(OWNER_FILE.read_text())
     except (FileNotFoundError, ValueError):
         return ""
-    if Proc("containerd", Path(info["root"])).alive() or Proc("kubelet", Path(info["root"])).alive():
+    root = Path(info["root"])
+    if Proc("containerd", root).alive() or Proc("kubelet", root).alive():
         return info["root"]
-    return ""
+    return info["root"] if time.time() - float(info.get("claimed", 0)) < CLAIM_GRACE else ""
+
+
+def claim(root: Path) -> str:
+    """Take the machine's one real node for the cluster at `root`, atomically (two clusters starting at once
+    would share containerd's socket and kill each other's pods): '' when taken, else why not, in French."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(OWNER_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            owner = _owner()
+            if owner and Path(owner) != root:
+                return f"un vrai nœud tourne déjà sur cette machine (cluster de {owner})"
+            OWNER_FILE.unlink(missing_ok=True)      # ours, or a dead cluster's
+            continue
+        with os.fdopen(fd, "w") as out:
+            json.dump({"root": str(root), "claimed": time.time()}, out)
+        return ""
+    return "un autre cluster démarre son vrai nœud au même moment"
 
 
 @dataclass(frozen=True)
@@ -258,7 +282,9 @@ class RealNode:
 
         self.dir.mkdir(parents=True, exist_ok=True)
         RUN_DIR.mkdir(parents=True, exist_ok=True)
-        (RUN_DIR / "owner.json").write_text(json.dumps({"root": str(self.root)}))
+        refused = claim(self.root)
+        if refused:
+            raise BackendUnavailable(f"Le vrai nœud ne peut pas démarrer : {refused}.")
         (self.dir / "sysctls.json").write_text(json.dumps(read_sysctls()))
         (self.dir / "host-before.json").write_text(json.dumps(host_before()))
         _prepare_cgroups()
@@ -323,9 +349,14 @@ class RealNode:
     # -------------------------------------------------------------- stop
     def stop(self) -> None:
         """Stop the node and remove every trace of it on the host (idempotent). The pods are not
-        drained: their network namespaces, hence their veths, go with their processes."""
+        drained: their network namespaces, hence their veths, go with their processes. The host's node
+        belongs to one cluster: another cluster's `down` (its own start refused) leaves it alone."""
+        owner = _owner()
         for name in ("kube-proxy", "kubelet"):
             self.proc(name).stop()
+        if owner and Path(owner) != self.root:
+            self.proc("containerd").stop()
+            return
         ctr = None
         try:
             ctr = self._bin("ctr")

@@ -48,6 +48,24 @@ def test_oci_archive_has_the_layout_ctr_imports(tmp_path):
     assert (member.uid, member.mode) == (1001, 0o755)
 
 
+def test_runtime_probe_reads_uid_root_mount_and_writable_paths(tmp_path):
+    """The probe `pod_runtime` runs in a container, run here by the host's sh on known paths."""
+    import subprocess
+
+    from grader.checks import runtime
+    closed = tmp_path / "ferme"
+    closed.mkdir(mode=0o500)
+    out = subprocess.run(["sh", "-c", runtime.probe_script([str(tmp_path), "/proc", "/nulle-part"])],
+                         capture_output=True, text=True, check=True).stdout
+    probe = runtime.parse_probe(out)
+    assert (probe.uid, probe.gid) == (os.geteuid(), os.getegid())
+    assert probe.root_read_only is False                  # this machine's / is writable (by root)
+    assert probe.writable == {str(tmp_path): True, "/proc": False, "/nulle-part": False}
+    assert not list(tmp_path.glob(runtime.PROBE_FILE))    # the probe cleans up after itself
+    assert runtime.parse_probe("1000680000\n0\nroot ro,relatime\nw /tmp\n").root_read_only is True
+    assert runtime.parse_probe("sh: not found\n").uid is None
+
+
 def test_configuration_keeps_servers_private_and_allows_cgroup_v1(tmp_path):
     ports = node.NodePorts(1, 2, 3, 4)
     kubelet = node.kubelet_config(tmp_path, Path("/run/x"), ports, tmp_path / "ca.crt")
@@ -235,6 +253,49 @@ def test_module_02_solutions_earn_every_point_with_http_really_checked(real_clus
         assert all(r.status is Status.PASSED for r in http), repr(report)
 
 
+def test_openshift_uid_and_read_only_root_are_observed_inside_the_pod(real_cluster, tmp_path, monkeypatch):
+    """Module 04's random-UID exercise on real containers: the solution runs under the UID the namespace's
+    range gives (OpenShift's restricted-v2 SCC, reproduced by a MutatingAdmissionPolicy) with a read-only
+    root and writable volumes, all observed inside the pod; a manifest that fixes its UID and leaves the
+    root writable fails both observations."""
+    import sys
+
+    from kubernetes import client
+
+    from grader.cluster import scc
+    from grader.results import Status
+    from grader.runner import run, scaled
+    sys.path.insert(0, str(Path(__file__).parent.parent / "notebooks"))
+    from notebook_content import stage_and_apply
+
+    data_dir, api, _, _ = real_cluster
+    monkeypatch.setenv("CPIN_DATA", str(data_dir))
+    monkeypatch.setenv("CPIN_LEARNER", "real-uid")
+    monkeypatch.chdir(tmp_path)
+    exercise = stage_and_apply("ocp-uid-aleatoire", tmp_path)
+    report, _ = run(exercise, work_dir=tmp_path)
+    assert scaled(report, exercise.points) == exercise.points, repr(report)
+    observed = [r for r in report.results if r.check_id.startswith("execution/")]
+    assert len(observed) == 3 and all(r.status is Status.PASSED for r in observed), repr(report)
+    namespace = exercise.namespace("real-uid")
+    core = client.CoreV1Api(api)
+    assigned = scc.first_uid(core.read_namespace(namespace).metadata.annotations[scc.UID_RANGE_ANNOTATION])
+    pod = core.list_namespaced_pod(namespace, label_selector="app=catalogue").items[0]
+    assert pod.spec.security_context.run_as_user == assigned and assigned >= scc.FIRST_UID
+    assert pod.metadata.annotations[scc.SCC_ANNOTATION] == "restricted-v2"
+
+    fixed = (exercise.directory / "solution" / "deployment.yaml").read_text(encoding="utf-8")
+    fixed = fixed.replace("        runAsNonRoot: true\n", "        runAsNonRoot: true\n        runAsUser: 1000\n")
+    fixed = fixed.replace("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false")
+    stage_and_apply("ocp-uid-aleatoire", tmp_path, text=fixed)
+    report, _ = run(exercise, work_dir=tmp_path)
+    results = {r.check_id: r for r in report.results}
+    assert results["execution/uid"].status is Status.FAILED, repr(report)
+    assert "1000" in results["execution/uid"].message
+    assert results["execution/lecture-seule"].status is Status.FAILED, repr(report)
+    assert results["execution/volumes"].status is Status.PASSED, repr(report)
+
+
 def test_image_built_with_docker_runs_after_cluster_load(real_cluster, tmp_path):
     from kubernetes import client
 
@@ -261,6 +322,73 @@ def test_image_built_with_docker_runs_after_cluster_load(real_cluster, tmp_path)
         assert time.monotonic() < deadline, core.read_namespaced_pod("loaded", "real-load").status
         time.sleep(0.5)
     assert "chargée" in core.read_namespaced_pod_log("loaded", "real-load")
+
+
+def test_image_pushed_to_the_kit_registry_runs_on_the_node(real_cluster, tmp_path):
+    """The delivery chain's last step: an image the CI pushed to the kit's registry (Harbor's stand-in, on
+    the host's loopback) is pulled by the node with the project's pull secret; without it, refused."""
+    import base64
+    import sys
+
+    from kubernetes import client
+
+    from grader import services
+    from grader.services import secrets
+    sys.path.insert(0, str(Path(__file__).parent.parent / "platform"))
+    from oci import push
+
+    data_dir, api, _, _ = real_cluster
+    robot = secrets.account("robot-formation", data_dir)        # before the registry writes its htpasswd
+    try:
+        services.up(["registry"], data_dir=data_dir, log=lambda message: None)
+        host = services.status(["registry"], data_dir=data_dir)[0].address
+        layer = oci.files_layer({"/bin/busybox": (Path("/bin/busybox").read_bytes(), 0o755)}, tmp_path / "l.tar")
+        push(host, "formation/outil", "1.0.0", layer.read_bytes(), data_dir=data_dir)
+        core = client.CoreV1Api(api)
+        core.create_namespace({"metadata": {"name": "real-registry"}})
+        config = secrets.docker_config(host, *robot)
+        core.create_namespaced_secret("real-registry", {
+            "metadata": {"name": "registry-pull-secret"}, "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": base64.b64encode(config.encode()).decode()}})
+
+        def pod(name: str, pull_secret: bool) -> dict:
+            return {"metadata": {"name": name}, "spec": {
+                "restartPolicy": "Never",
+                "imagePullSecrets": [{"name": "registry-pull-secret"}] if pull_secret else [],
+                "containers": [{"name": "c", "image": f"{host}/formation/outil:1.0.0", "imagePullPolicy": "Always",
+                                "command": ["/bin/busybox", "echo", "tirée du registre"]}]}}
+        core.create_namespaced_pod("real-registry", pod("avec-secret", True))
+        core.create_namespaced_pod("real-registry", pod("sans-secret", False))
+        deadline = time.monotonic() + 60
+        while core.read_namespaced_pod("avec-secret", "real-registry").status.phase != "Succeeded":
+            assert time.monotonic() < deadline, core.read_namespaced_pod("avec-secret", "real-registry").status
+            time.sleep(0.5)
+        assert "tirée du registre" in core.read_namespaced_pod_log("avec-secret", "real-registry")
+        while True:
+            waiting = [s.state.waiting for s in core.read_namespaced_pod("sans-secret", "real-registry")
+                       .status.container_statuses or [] if s.state.waiting]
+            if waiting and waiting[0].reason in ("ErrImagePull", "ImagePullBackOff"):
+                break
+            assert time.monotonic() < deadline, waiting
+            time.sleep(0.5)
+        assert "authoriz" in (waiting[0].message or ""), waiting[0].message     # refused for want of credentials
+    finally:
+        services.down(["registry"], data_dir=data_dir)
+
+
+def test_another_clusters_down_leaves_the_running_node_alone(real_cluster, tmp_path):
+    """A second cluster asked for the real node, was refused, and is brought down: the node it never owned
+    keeps running (its down used to wipe the host's node)."""
+    from grader.cluster import lifecycle
+
+    data_dir, api, _, _ = real_cluster
+    with pytest.raises(BackendUnavailable):
+        lifecycle.up("local", data_dir=tmp_path / "other", real_node="on")
+    lifecycle.down("local", data_dir=tmp_path / "other")
+    node.RealNode(tmp_path / "other" / "local").stop()
+    assert node.blocker().startswith("un vrai nœud tourne déjà")
+    _apply_app(api, "real-after", "after", DEMO)
+    assert _rollout(api, "real-after", "after").status.name == "PASSED"
 
 
 def test_down_leaves_the_host_clean(real_cluster):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.cluster import scc
 from grader.errors import ApiFailure
 from grader.platform import ENV_TYPE_LABEL, MANAGED_BY
 
@@ -91,6 +92,8 @@ def install(api_client, *, wait: float = 15.0) -> list[str]:
             for obj in policy.objects:
                 kube.apply(obj, None)
             names.append(policy.name)
+        for obj in scc.objects():
+            kube.apply(obj, None)
     except ApiFailure as error:
         raise ApiFailure(f"Installation des politiques de la plateforme impossible : {error.message_fr}",
                          status=error.status,
