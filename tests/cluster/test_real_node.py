@@ -230,9 +230,9 @@ def test_failing_readiness_probe_keeps_the_pod_out_of_the_service(real_cluster):
     assert pod.status.phase == "Running"              # it runs: only the probe keeps it unready
 
 
-def test_module_02_solutions_earn_every_point_with_http_really_checked(real_cluster, tmp_path, monkeypatch):
-    """The exercises written against kwok still score full marks when pods really run, and the HTTP
-    check (skipped on kwok) is executed and passes."""
+def test_module_02_to_04_solutions_earn_every_point_with_http_really_checked(real_cluster, tmp_path, monkeypatch):
+    """The exercises written against kwok still score full marks when pods really run (probes executed,
+    OpenShift's UID assigned), and the HTTP check (skipped on kwok) is executed and passes."""
     import sys
 
     from grader.results import Status
@@ -244,11 +244,19 @@ def test_module_02_solutions_earn_every_point_with_http_really_checked(real_clus
     monkeypatch.setenv("CPIN_DATA", str(data_dir))
     monkeypatch.setenv("CPIN_LEARNER", "real-node")
     monkeypatch.chdir(tmp_path)
-    for exercise_id in ("k8s-config", "k8s-deployment", "k8s-service", "k8s-depannage"):
-        exercise = stage_and_apply(exercise_id, tmp_path)
-        report, _ = run(exercise, work_dir=tmp_path)
-        assert scaled(report, exercise.points) == exercise.points, repr(report)
-        assert not [r for r in report.results if r.status is Status.SKIPPED], repr(report)
+    from kubernetes import client
+    core = client.CoreV1Api(real_cluster[1])
+    for module in (("k8s-config", "k8s-deployment", "k8s-service", "k8s-depannage"),
+                   ("prod-sondes-ressources", "prod-securite", "prod-revue"), ("ocp-restricted",)):
+        for exercise_id in module:
+            exercise = stage_and_apply(exercise_id, tmp_path)
+            report, _ = run(exercise, work_dir=tmp_path)
+            assert scaled(report, exercise.points) == exercise.points, repr(report)
+            assert not [r for r in report.results if r.status is Status.SKIPPED], repr(report)
+        # The node's CPUs are real (two here): the module's pods make room for the next one's.
+        namespace = exercise.namespace("real-node")
+        core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
+        core.delete_namespace(namespace, grace_period_seconds=0)
         http = [r for r in report.results if r.check_id == "reponse-http"]
         assert all(r.status is Status.PASSED for r in http), repr(report)
 
