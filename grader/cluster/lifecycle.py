@@ -163,3 +163,26 @@ def reset(name: str | None = None, *, data_dir: Path | None = None, log: Log = _
     if name != "existing":
         down(None if name == "auto" else name, data_dir=data_dir)
     return up(name, data_dir=data_dir, log=log, **options)
+
+
+class ActiveCluster:
+    """The kit's active cluster as a controller loop follows it: `refresh()` at each pass reconnects when
+    the active cluster changed (None: no cluster is up) and says so in the loop's log."""
+
+    def __init__(self, data_dir: Path, log, *, request_timeout: float = 10.0):
+        self.data_dir, self.log, self.request_timeout = data_dir, log, request_timeout
+        self.where: tuple[str, str] | None = None
+        self.kube = None
+
+    def refresh(self) -> bool:
+        """True when the loop now talks to another cluster (or to none)."""
+        from grader.cluster import kubeconfig as kc
+        backend = active_backend(self.data_dir)
+        where = (str(backend.kubeconfig()), backend.context) if backend else None
+        if where == self.where:
+            return False
+        self.where, self.kube = where, None
+        if where:
+            self.kube = Kube(kc.api_client(Path(where[0]), where[1]), request_timeout=self.request_timeout)
+        self.log(f"cluster: {backend.name} ({where[1]})" if where else "cluster: none active")
+        return True

@@ -76,10 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=1.0)
     args = parser.parse_args(argv)
 
-    from grader.cluster import kubeconfig as kc
-    from grader.cluster import lifecycle
+    from grader.cluster.lifecycle import ActiveCluster
     from grader.errors import CpinError
-    from grader.kube.client import Kube
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
@@ -91,18 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     config.write_text(current)
     router = Haproxy(args.haproxy, config)
     router.start()
-    connected, kube, last_error, rejected, ignored = None, None, "", "", ()
+    cluster, last_error, rejected, ignored = ActiveCluster(args.data_dir, log, request_timeout=5), "", "", ()
     try:
         while not stop:
             error_text = ""
             try:
-                backend = lifecycle.active_backend(args.data_dir)
-                where = (str(backend.kubeconfig()), backend.context) if backend else None
-                if where != connected:
-                    connected, kube = where, None
-                    if where:
-                        kube = Kube(kc.api_client(Path(where[0]), where[1]), request_timeout=5)
-                    log(f"cluster: {backend.name} ({where[1]})" if where else "cluster: none active, no route")
+                cluster.refresh()
+                kube = cluster.kube
                 routes = cfg.Table()
                 if kube is not None:
                     ingresses = kube.list("Ingress", record=False)

@@ -23,30 +23,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from grader import sops
-    from grader.cluster import kubeconfig as kc
-    from grader.cluster import lifecycle
+    from grader.cluster.lifecycle import ActiveCluster
     from grader.errors import CpinError
-    from grader.kube.client import Kube
     from grader.operators import crds, sopssecret, vaultstaticsecret
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     log = lambda line: print(line, flush=True)  # noqa: E731
     heartbeat = args.data_dir / "services" / "secrets-operators" / "heartbeat"
-    connected, kube, ready, last_error = None, None, False, ""
+    cluster, ready, last_error = ActiveCluster(args.data_dir, log), False, ""
     heartbeat.parent.mkdir(parents=True, exist_ok=True)
     while not stop:
         error_text = ""
         try:
-            backend = lifecycle.active_backend(args.data_dir)
-            where = (str(backend.kubeconfig()), backend.context) if backend else None
-            if where != connected:
-                connected, kube, ready = where, None, False
-                if where:
-                    kube = Kube(kc.api_client(Path(where[0]), where[1]))
-                    log(f"cluster: {backend.name} ({where[1]})")
-                else:
-                    log("cluster: none active, waiting")
+            if cluster.refresh():
+                ready = False
+            kube = cluster.kube
             if kube is not None and not ready:
                 crds.install(kube)
                 ready = True
@@ -62,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         if error_text and error_text != last_error:    # once per distinct error, not every second
             log(f"pass: {error_text}")
         last_error = error_text
-        if ready or kube is None or error_text:   # alive; right after a start, only once the CRDs are served
+        if ready or cluster.kube is None or error_text:   # alive; right after a start, only once the CRDs are served
             heartbeat.write_text(str(time.time()))
         time.sleep(args.interval)
     return 0

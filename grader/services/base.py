@@ -136,6 +136,29 @@ class Service:
                             f"{self.start_timeout:.0f} s ({detail}).", hint_fr=f"Journal : {self.proc.log}")
 
 
+class HeartbeatService(Service):
+    """A service whose process is a controller loop of the kit: healthy while the loop writes its heartbeat
+    file after each pass (and, with `listens`, while its port answers)."""
+    stale: float = 60.0      # seconds without a pass before unhealthy (a loaded machine slows passes down)
+    listens: bool = False
+
+    @property
+    def heartbeat(self) -> Path:
+        return self.root / "heartbeat"
+
+    def prepare(self, port: int) -> None:
+        self.heartbeat.unlink(missing_ok=True)
+
+    def probe(self, port: int) -> tuple[bool, str]:
+        try:
+            age = time.time() - float(self.heartbeat.read_text())
+        except (FileNotFoundError, ValueError):
+            return False, "pas encore de passage de la boucle"
+        if self.listens and not tcp_open(port):
+            return False, f"rien n'écoute sur le port {port}"
+        return age < self.stale, f"dernier passage il y a {age:.0f} s"
+
+
 def _state_file(data_dir: Path) -> Path:
     return services_root(data_dir) / "state.json"
 

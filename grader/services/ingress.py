@@ -12,25 +12,19 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 
 from grader.errors import ToolMissing
-from grader.services.base import Service, tcp_open
-
-STALE = 60.0   # seconds without a pass before the probe says unhealthy
+from grader.services.base import HeartbeatService
 
 
-class Ingress(Service):
+class Ingress(HeartbeatService):
     name = "ingress"
     stands_for = "routeur OpenShift (HAProxy) / contrôleur Ingress"
     subset = ("Ingress sans classe ou de classe cpin / openshift-default : règles d'hôte et de chemin (Prefix, "
               "Exact) vers le port d'un Service (numéro ou nom), pods prêts seulement ; HTTP seul (pas de TLS), "
               "ni annotations, ni defaultBackend ; hôte ou chemin inconnu → 404")
     by_default = False
-
-    @property
-    def heartbeat(self):
-        return self.root / "heartbeat"
+    listens = True          # HAProxy on the port
 
     def argv(self, port: int) -> list[str]:
         binary = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
@@ -39,15 +33,3 @@ class Ingress(Service):
                               hint_fr="Installez le paquet Debian haproxy : sudo apt-get install haproxy")
         return [sys.executable, "-m", "grader.ingress.controller", "--data-dir", str(self.data_dir),
                 "--port", str(port), "--haproxy", binary]
-
-    def prepare(self, port: int) -> None:
-        self.heartbeat.unlink(missing_ok=True)
-
-    def probe(self, port: int) -> tuple[bool, str]:
-        try:
-            age = time.time() - float(self.heartbeat.read_text())
-        except (FileNotFoundError, ValueError):
-            return False, "pas encore de passage du contrôleur"
-        if not tcp_open(port):
-            return False, f"HAProxy n'écoute pas sur le port {port}"
-        return age < STALE, f"dernier passage il y a {age:.0f} s"

@@ -1,6 +1,10 @@
-"""Fixtures of the cluster tests: a guarded `Kube`, dev/prod environments, a decoy API server."""
+"""Fixtures of the cluster tests: a guarded `Kube`, dev/prod environments, a decoy API server, a cluster with
+the real node."""
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
 import subprocess
 import sys
 import time
@@ -92,3 +96,38 @@ def decoy(tmp_path_factory, need_tools):
     finally:
         from grader.cluster.local import LocalBackend, API_ONLY
         (backend or LocalBackend(data_dir=root, context="decoy", components=API_ONLY)).down()
+
+
+NODE_TOOLS = ("kubelet", "kube-proxy", "containerd", "containerd-shim-runc-v2", "ctr")
+
+
+@contextlib.contextmanager
+def real_node_cluster(tmp_path_factory, need_tools, name: str):
+    """A local cluster with the real node, brought down (with the services started on it) at the end;
+    skipped without Linux, root or a free node (failed in CI for a missing tool)."""
+    from grader import services
+    from grader.cluster import kubeconfig as kc
+    from grader.cluster import lifecycle, node
+
+    if platform.system() != "Linux" or os.geteuid() != 0:
+        pytest.skip("a real node needs Linux and root")
+    need_tools("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", *NODE_TOOLS)
+    reason = node.blocker()
+    if reason:
+        pytest.skip(f"no real node here: {reason}")
+    data_dir = tmp_path_factory.mktemp(name)
+    api = None
+    try:
+        result = lifecycle.up("local", data_dir=data_dir, real_node="on")
+        api = kc.api_client(result.backend.kubeconfig(), result.backend.context)
+        yield data_dir, api, result.backend
+    finally:
+        if api is not None:
+            api.close()
+        services.down(data_dir=data_dir)
+        lifecycle.down("local", data_dir=data_dir)
+
+
+@pytest.fixture(scope="session", name="real_node_cluster")
+def real_node_cluster_fixture():
+    return real_node_cluster

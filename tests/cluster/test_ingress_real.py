@@ -6,23 +6,16 @@ tools (skipped otherwise)."""
 from __future__ import annotations
 
 import os
-import platform
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from grader.cluster import node
 from grader.results import Status
+from tests.cluster.test_real_node import DEMO     # the demo app, as the real node's own tests run it
 
-NODE_TOOLS = ("kubelet", "kube-proxy", "containerd", "containerd-shim-runc-v2", "ctr")
 NAMESPACE = "ing-demo"
-DEMO = {"name": "app", "image": "cpin/demo-app:1.0.0", "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": "http", "containerPort": 8080}],
-        "readinessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 2},
-        "securityContext": {"readOnlyRootFilesystem": True, "runAsNonRoot": True,
-                            "allowPrivilegeEscalation": False}}
 EXERCISE = """\
     apiVersion: cpin.dev/v1
     kind: Exercise
@@ -63,36 +56,21 @@ def test_on_simulated_nodes_the_check_is_not_verifiable_never_passed(local_clust
 # ---------------------------------------------------------------- a real node behind the router
 
 @pytest.fixture(scope="module")
-def router(tmp_path_factory, need_tools):
+def router(tmp_path_factory, need_tools, real_node_cluster):
     """A real-node cluster, the `ingress` service, and the demo app (Deployment + Service) running."""
-    if platform.system() != "Linux" or os.geteuid() != 0:
-        pytest.skip("a real node needs Linux and root")
-    need_tools("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", *NODE_TOOLS)
-    reason = node.blocker()
-    if reason:
-        pytest.skip(f"no real node here: {reason}")
     from tests.platform.test_ingress_render import need_haproxy
     need_haproxy()
     from grader import services
-    from grader.cluster import kubeconfig as kc
-    from grader.cluster import lifecycle
     from grader.kube.client import Kube
 
-    data_dir = tmp_path_factory.mktemp("cpin-ingress")
     patch = pytest.MonkeyPatch()
-    patch.setenv("CPIN_DATA", str(data_dir))
-    api = None
     try:
-        result = lifecycle.up("local", data_dir=data_dir, real_node="on")
-        api = kc.api_client(result.backend.kubeconfig(), result.backend.context)
-        services.up(["ingress"], data_dir=data_dir, log=lambda m: None)
-        _deploy(api, "demo", DEMO)
-        yield data_dir, Kube(api)
+        with real_node_cluster(tmp_path_factory, need_tools, "cpin-ingress") as (data_dir, api, _):
+            patch.setenv("CPIN_DATA", str(data_dir))
+            services.up(["ingress"], data_dir=data_dir, log=lambda m: None)
+            _deploy(api, "demo", DEMO)
+            yield data_dir, Kube(api)
     finally:
-        if api is not None:
-            api.close()
-        services.down(data_dir=data_dir)
-        lifecycle.down("local", data_dir=data_dir)
         patch.undo()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tarfile
 import time
 import urllib.request
@@ -17,7 +16,6 @@ import pytest
 from grader.cluster import local, node, oci
 from grader.errors import BackendUnavailable, InputError
 
-NODE_TOOLS = ("kubelet", "kube-proxy", "containerd", "containerd-shim-runc-v2", "ctr")
 
 
 # ---------------------------------------------------------------- pure parts
@@ -114,29 +112,10 @@ def test_without_root_the_kit_says_why_in_french(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- a cluster with a real node
 
 @pytest.fixture(scope="module")
-def real_cluster(tmp_path_factory, need_tools):
-    if platform.system() != "Linux" or os.geteuid() != 0:
-        pytest.skip("a real node needs Linux and root")
-    need_tools("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", *NODE_TOOLS)
-    reason = node.blocker()
-    if reason:
-        pytest.skip(f"no real node here: {reason}")
-    from grader.cluster import kubeconfig as kc
-    from grader.cluster import lifecycle
-
+def real_cluster(tmp_path_factory, need_tools, real_node_cluster):
     before = node.host_traces()
-    data_dir = tmp_path_factory.mktemp("cpin-real-node")
-    try:
-        result = lifecycle.up("local", data_dir=data_dir, real_node="on")
-    except BaseException:
-        lifecycle.down("local", data_dir=data_dir)
-        raise
-    api = kc.api_client(result.backend.kubeconfig(), result.backend.context)
-    try:
-        yield data_dir, api, result.backend, before
-    finally:
-        api.close()
-        lifecycle.down("local", data_dir=data_dir)
+    with real_node_cluster(tmp_path_factory, need_tools, "cpin-real-node") as (data_dir, api, backend):
+        yield data_dir, api, backend, before
 
 
 def _apply_app(api, namespace: str, name: str, container: dict) -> None:
