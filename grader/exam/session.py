@@ -236,6 +236,11 @@ def subject_text(session: Session, folder: Path) -> str:
             found = known_exercise(exercise)
             what = found.title if found is not None else "(consigne remise par le formateur)"
             lines.append(f"   - exercice « {exercise} » : {what} (dossier {folder / exercise})")
+            if found is not None and found.learner_files:
+                lines.append(f"     fichiers rendus : {', '.join(found.learner_files)}")
+            if found is not None and (found.directory / "solution" / "infra").is_dir():
+                lines.append(f"     dépôt git : {folder / exercise / 'infra'} (commitez-y vos fichiers ; aucune "
+                             "valeur en clair dans l'historique)")
     lines += ["", f"## QCM ({len(session.questions)} questions, {session.points_each:g} point chacune)",
               "Répondez avec `cpin exam repondre ID LETTRES` (par exemple `cpin exam repondre q-id a,c`)."]
     for q in questionnaire(session, folder).questions:

@@ -41,6 +41,8 @@ def test_reference_answer_of_lab2_scores_full_marks(exam_learner, variant_id):
     exam = _open(exam_learner / "examen", variant_id)
     repo = exam.folder / "sops-db" / "infra"
     assert (repo / ".git").is_dir(), "the learner gets an empty repository to commit into"
+    subject = sessions.subject_text(exam.session, exam.folder)
+    assert "sops-db/infra/templates/db-sops.yaml" in subject and f"dépôt git : {repo}" in subject
     assert exam.note_lab(2) == 0.0, "the untouched subject scores nothing"
 
     exam.copier_corrige()
