@@ -82,6 +82,9 @@ class Proc:
         if rec and not _foreign(*rec):
             try:
                 os.killpg(rec[0], signal.SIGKILL)
+                deadline = time.monotonic() + 5          # SIGKILL is sent, not yet done: wait for the group
+                while _group_alive(rec[0]) and time.monotonic() < deadline:
+                    time.sleep(0.1)
             except (ProcessLookupError, PermissionError):
                 pass
         self.pidfile.unlink(missing_ok=True)
@@ -146,3 +149,17 @@ def _is_running(pid: int, exe: str) -> bool:
         return False
     target = target.removesuffix(" (deleted)")
     return os.path.realpath(exe) == target or os.path.basename(exe) == os.path.basename(target)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies are done: they only wait to be reaped)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
+                return True
+    return False
