@@ -119,9 +119,9 @@ def _node_processes() -> list[int]:
     for controller in cgroup_controllers():
         base = controller / CGROUP_ROOT
         if base.exists():
-            for procs in base.rglob("cgroup.procs"):
+            for directory in _cgroup_dirs(base):
                 try:
-                    pids.update(int(p) for p in procs.read_text().split())
+                    pids.update(int(p) for p in (directory / "cgroup.procs").read_text().split())
                 except OSError:
                     pass
     socket = str(RUN_DIR / "containerd.sock")
@@ -146,12 +146,18 @@ def _prepare_cgroups() -> None:
                     (path / knob).write_text((controller / knob).read_text())
 
 
+def _cgroup_dirs(base: Path) -> list[Path]:
+    """Every cgroup under `base`, itself included. The runtime removes cgroups while we walk (a container
+    that just died): `os.walk` passes over a directory that vanished, where `rglob` raised."""
+    return [Path(root) for root, _dirs, _files in os.walk(base)]
+
+
 def _remove_cgroups() -> None:
     for controller in cgroup_controllers():
         base = controller / CGROUP_ROOT
         if not base.exists():
             continue
-        for directory in sorted((p for p in base.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        for directory in sorted(_cgroup_dirs(base), key=lambda p: -len(p.parts)):
             try:
                 directory.rmdir()
             except OSError:
