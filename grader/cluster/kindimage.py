@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from grader import images, tools
+from grader.cluster.node import PAUSE_IMAGE   # the same pause image as the real node's
 from grader.config import settings
 from grader.errors import BackendUnavailable, CpinError, ToolMissing
 
@@ -51,7 +52,6 @@ BINARIES = {"kubelet": "/usr/bin/kubelet", "kubeadm": "/usr/bin/kubeadm", "kubec
             "containerd": "/usr/local/bin/containerd",
             "containerd-shim-runc-v2": "/usr/local/bin/containerd-shim-runc-v2", "ctr": "/usr/local/bin/ctr"}
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
-PAUSE_IMAGE = "cpin.local/pause:1"       # the real node's pause image (grader/cluster/node.py)
 KIT_ARCHIVES = ("pause", "busybox", "python")   # from node.kit_images(); the demo app stays out
 CNI_BIN = "/usr/lib/cni"                  # Debian's containernetworking-plugins
 POD_SUBNET = "10.244.0.0/24"              # inside kind's default 10.244.0.0/16; one node
